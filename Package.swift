@@ -1,0 +1,98 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "pushbridge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pushbridge", targets: ["PushBridgeCLI"]),
+        .library(name: "PushBridgeServer", targets: ["PushBridgeServer"]),
+        .library(name: "PushBridgeCore", targets: ["PushBridgeCore"]),
+        .library(name: "EventPatterns", targets: ["EventPatterns"]),
+        .library(name: "PushBridgeJSON", targets: ["PushBridgeJSON"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // JSON values with ordered keys and exact number text (what event patterns and PutEvents need).
+        .target(name: "PushBridgeJSON", swiftSettings: swiftSettings),
+        // The EventBridge event-pattern language: compile, validate, match. Pure Swift, no I/O.
+        .target(name: "EventPatterns", dependencies: ["PushBridgeJSON"], swiftSettings: swiftSettings),
+        // The domain: events, validation, connection registry, queues, retries, DLQ, fan-out. No HTTP.
+        .target(
+            name: "PushBridgeCore",
+            dependencies: [
+                "PushBridgeJSON",
+                "EventPatterns",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Hummingbird application: HTTP APIs and the WebSocket gateway.
+        .target(
+            name: "PushBridgeServer",
+            dependencies: [
+                "PushBridgeCore",
+                "PushBridgeJSON",
+                "EventPatterns",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "PushBridgeCLI",
+            dependencies: [
+                "PushBridgeServer",
+                "PushBridgeCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PushBridgeJSONTests", dependencies: ["PushBridgeJSON"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EventPatternsTests",
+            dependencies: ["EventPatterns", "PushBridgeJSON"],
+            resources: [.copy("Golden")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PushBridgeCoreTests",
+            dependencies: ["PushBridgeCore", "PushBridgeJSON", "EventPatterns"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PushBridgeServerTests",
+            dependencies: [
+                "PushBridgeServer",
+                "PushBridgeCore",
+                "PushBridgeJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
