@@ -1,0 +1,51 @@
+import PushBridgeJSON
+
+/// One compiled and validated EventBridge event pattern.
+///
+/// Compiling validates exactly what EventBridge validates (see ``InvalidEventPattern``) and expands `$or`
+/// into sub-rules. Matching a single pattern runs the same indexed matcher used for many rules
+/// (``RuleMatcher``), so both paths share one semantics.
+public struct EventPattern: Sendable {
+    /// The original pattern text.
+    public let source: String
+    /// The `$or`-expanded branches; the pattern matches when any of them does.
+    let subRules: [SubRule]
+    private let matcher: RuleMatcher<Int>
+
+    public init(json text: String, limits: PatternLimits = .default) throws(InvalidEventPattern) {
+        let length = text.utf16.count
+        guard length <= limits.maximumLength else {
+            throw InvalidEventPattern(
+                reason: "Event pattern is too long: \(length) characters, the maximum is \(limits.maximumLength)",
+                pattern: text
+            )
+        }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(text)
+        } catch {
+            throw InvalidEventPattern(
+                reason: JSONSyntaxReason.reason(for: error, in: text),
+                pattern: text,
+                line: error.line,
+                column: error.column
+            )
+        }
+        do {
+            self.subRules = try PatternCompiler(limits: limits).compile(value)
+        } catch {
+            throw InvalidEventPattern(reason: error.reason, pattern: text)
+        }
+        self.source = text
+        var matcher = RuleMatcher<Int>()
+        matcher.add(subRules: subRules, for: 0)
+        self.matcher = matcher
+    }
+
+    public func matches(_ event: JSONValue) -> Bool { matches(FlattenedEvent(event)) }
+
+    public func matches(_ event: FlattenedEvent) -> Bool { !matcher.matchingRules(for: event).isEmpty }
+
+    /// The number of sub-rules the `$or` cross product produced.
+    public var subRuleCount: Int { subRules.count }
+}

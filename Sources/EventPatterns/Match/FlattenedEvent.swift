@@ -1,0 +1,66 @@
+import PushBridgeJSON
+
+/// An event reduced to what matching needs: every leaf (string, number, boolean, null) with its dotted path
+/// and its array trail, indexed by path.
+///
+/// Flatten once per event and reuse it for every ``RuleMatcher``. Arrays add no path segment and nested
+/// arrays are crushed; objects, `[]` and `{}` produce no leaves (so they count as absent for `exists`). Keys
+/// are joined with `.`, so the key `"a.b"` and the nesting `a → b` give the same path, as in event-ruler.
+/// Paths are compared as UTF-8 bytes, never normalised.
+public struct FlattenedEvent: Sendable {
+    let leaves: [EventLeaf]
+    /// Path (UTF-8 bytes) → indices into `leaves`, in document order.
+    let fields: [[UInt8]: [Int32]]
+    /// True when some leaf sits inside an array; lets consistency checks be skipped otherwise.
+    let hasArrays: Bool
+
+    public init(_ event: JSONValue) {
+        var builder = Builder()
+        if case .object(let object) = event {
+            builder.walkObject(object, path: [], isRoot: true, trail: [])
+        }
+        self.leaves = builder.leaves
+        self.fields = builder.fields
+        self.hasArrays = builder.nextArray > 0
+    }
+
+    /// The paths that carry at least one leaf, as strings (for diagnostics and tests).
+    public var paths: [String] { fields.keys.map { String(decoding: $0, as: UTF8.self) }.sorted() }
+
+    private struct Builder {
+        var leaves: [EventLeaf] = []
+        var fields: [[UInt8]: [Int32]] = [:]
+        var nextArray: Int32 = 0
+
+        mutating func walkObject(_ object: JSONObject, path: [UInt8], isRoot: Bool, trail: [ArrayStep]) {
+            for (key, value) in object {
+                var childPath = path
+                if !isRoot { childPath.append(UInt8(ascii: ".")) }
+                childPath.append(contentsOf: key.utf8)
+                walk(value, path: childPath, trail: trail)
+            }
+        }
+
+        mutating func walk(_ value: JSONValue, path: [UInt8], trail: [ArrayStep]) {
+            switch value {
+            case .object(let object):
+                walkObject(object, path: path, isRoot: false, trail: trail)
+            case .array(let elements):
+                let array = nextArray
+                nextArray += 1
+                for (index, element) in elements.enumerated() {
+                    walk(element, path: path, trail: trail + [ArrayStep(array: array, index: Int32(index))])
+                }
+            case .null: add(.null, path: path, trail: trail)
+            case .bool(let flag): add(.bool(flag), path: path, trail: trail)
+            case .number(let number): add(.number(EventNumber(text: number.text)), path: path, trail: trail)
+            case .string(let string): add(.string(Array(string.utf8)), path: path, trail: trail)
+            }
+        }
+
+        mutating func add(_ value: LeafValue, path: [UInt8], trail: [ArrayStep]) {
+            fields[path, default: []].append(Int32(leaves.count))
+            leaves.append(EventLeaf(value: value, trail: trail))
+        }
+    }
+}

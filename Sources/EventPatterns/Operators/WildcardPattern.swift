@@ -1,0 +1,122 @@
+/// A compiled `wildcard` value: literal byte segments separated by `*`.
+///
+/// `*` matches zero or more bytes (including `/`) and the match is anchored at both ends, so a pattern with
+/// no `*` is an exact match. `\*` is a literal asterisk and `\\` a literal backslash; any other backslash is
+/// invalid. Matching works on UTF-8 bytes, which is equivalent to matching scalars because every segment
+/// is itself whole UTF-8.
+struct WildcardPattern: Sendable, Hashable {
+    /// Literal pieces; there is one `*` between each pair, so a leading or trailing `*` shows up as an
+    /// empty first or last segment.
+    let segments: [[UInt8]]
+
+    /// Ruler's parse errors. Positions are UTF-8 offsets into the value *with its opening JSON quote*,
+    /// because Ruler parses `"` + text: `abc**def` reports position 4.
+    init(parsing text: String) throws(PatternError) {
+        let bytes = Array(text.utf8)
+        var segments: [[UInt8]] = [[]]
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "*") {
+                if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "*") {
+                    throw PatternError("Consecutive wildcard characters at pos \(index + 1)")
+                }
+                segments.append([])
+            } else if byte == UInt8(ascii: "\\") {
+                let next = index + 1 < bytes.count ? bytes[index + 1] : nil
+                guard next == UInt8(ascii: "*") || next == UInt8(ascii: "\\") else {
+                    throw PatternError("Invalid escape character at pos \(index + 1)")
+                }
+                segments[segments.count - 1].append(next!)
+                index += 1
+            } else {
+                segments[segments.count - 1].append(byte)
+            }
+            index += 1
+        }
+        self.segments = segments
+    }
+
+    func matches(_ value: [UInt8]) -> Bool {
+        guard segments.count > 1 else { return value == segments[0] }
+        let first = segments[0]
+        let last = segments[segments.count - 1]
+        guard value.count >= first.count + last.count,
+            value.starts(with: first),
+            value[(value.count - last.count)...].elementsEqual(last)
+        else { return false }
+        var position = first.count
+        let end = value.count - last.count
+        // Leftmost-first placement of each middle segment is optimal when the only operator is `*`.
+        for segment in segments[1..<(segments.count - 1)] where !segment.isEmpty {
+            guard let found = Self.firstIndex(of: segment, in: value, from: position, to: end) else { return false }
+            position = found + segment.count
+        }
+        return true
+    }
+
+    private static func firstIndex(of needle: [UInt8], in haystack: [UInt8], from start: Int, to end: Int) -> Int? {
+        guard end - start >= needle.count else { return nil }
+        var candidate = start
+        while candidate + needle.count <= end {
+            if haystack[candidate] == needle[0] && haystack[candidate..<(candidate + needle.count)].elementsEqual(needle) {
+                return candidate
+            }
+            candidate += 1
+        }
+        return nil
+    }
+
+    /// How many automaton states this wildcard can keep active at once, the quantity that makes
+    /// wildcard matching slow in event-ruler (its `MachineComplexityEvaluator` measures the same kind of
+    /// thing over the whole machine). Computed by exploring the subsets of the pattern's NFA reachable on
+    /// the bytes it mentions plus one "other" byte; exploration stops once `limit` is exceeded.
+    ///
+    /// Choice: complexity is judged per wildcard value, not across all wildcards of a rule.
+    func complexity(exceedingLimit limit: Int) -> Int {
+        // Tokens: nil is a star, otherwise a literal byte. State i means "tokens 0..<i consumed".
+        var tokens: [UInt8?] = []
+        for (index, segment) in segments.enumerated() {
+            if index > 0 { tokens.append(nil) }
+            tokens.append(contentsOf: segment.map { Optional($0) })
+        }
+        guard tokens.contains(nil) else { return 1 }
+        func closure(_ states: Set<Int>) -> Set<Int> {
+            var result = states
+            for state in states.sorted() {
+                var current = state
+                while current < tokens.count && tokens[current] == nil {
+                    current += 1
+                    result.insert(current)
+                }
+            }
+            return result
+        }
+        var alphabet = Set(tokens.compactMap { $0 })
+        var other: UInt8 = 0
+        while alphabet.contains(other) { other &+= 1 }
+        alphabet.insert(other)
+        let start = closure([0])
+        var seen: Set<Set<Int>> = [start]
+        var queue = [start]
+        var worst = start.count
+        while let states = queue.popLast() {
+            for byte in alphabet {
+                var next = Set<Int>()
+                for state in states where state < tokens.count {
+                    if let literal = tokens[state] {
+                        if literal == byte { next.insert(state + 1) }
+                    } else {
+                        next.insert(state)
+                    }
+                }
+                let reached = closure(next)
+                guard !reached.isEmpty, seen.insert(reached).inserted else { continue }
+                worst = max(worst, reached.count)
+                if worst > limit || seen.count > 20_000 { return max(worst, limit + 1) }
+                queue.append(reached)
+            }
+        }
+        return worst
+    }
+}
