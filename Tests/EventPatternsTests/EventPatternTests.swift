@@ -14,7 +14,7 @@ struct EventPatternTests {
             return error.message == """
                 Event pattern is not valid. Reason: Unrecognized token 'shop': was expecting (JSON String, Number, Array, \
                 Object or token 'null', 'true' or 'false')
-                 at [Source: (String)"{"source": [shop]}"; line: 1, column: 13]
+                 at [Source: (String)"{"source": [shop]}"; line: 1, column: 17]
                 """
         }
     }

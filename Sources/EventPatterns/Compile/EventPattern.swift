@@ -24,12 +24,8 @@ public struct EventPattern: Sendable {
         do {
             value = try JSONParser.parse(text)
         } catch {
-            throw InvalidEventPattern(
-                reason: JSONSyntaxReason.reason(for: error, in: text),
-                pattern: text,
-                line: error.line,
-                column: error.column
-            )
+            let syntax = JSONSyntaxReason.reason(for: error, in: text)
+            throw InvalidEventPattern(reason: syntax.reason, pattern: text, line: error.line, column: syntax.column)
         }
         do {
             self.subRules = try PatternCompiler(limits: limits).compile(value)
