@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PushBridgeCore
+import PushBridgeServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the server: WebSocket gateway, PutEvents ingest, @connections and the delivery workers.",
+        discussion: """
+            Every option can also be set with an environment variable PUSHBRIDGE_<OPTION>, e.g. PUSHBRIDGE_PORT=9000.
+            A command-line flag wins over the environment.
+
+            Example:
+              pushbridge serve --host 127.0.0.1 --port 8080
+              wscat -c ws://127.0.0.1:8080/dev -s websocket
+            """
+    )
+
+    @Option(help: "Address to listen on. [env: PUSHBRIDGE_HOST] (default: 127.0.0.1)")
+    var host: String?
+
+    @Option(help: "Port to listen on. [env: PUSHBRIDGE_PORT] (default: 8080)")
+    var port: Int?
+
+    @Option(help: "API Gateway stage: sockets at / and /{stage}, @connections under both. [env: PUSHBRIDGE_STAGE] (default: dev)")
+    var stage: String?
+
+    @Option(help: "Region used in ARNs and events. [env: PUSHBRIDGE_REGION] (default: us-east-1)")
+    var region: String?
+
+    @Option(help: "Account id used in ARNs and events. [env: PUSHBRIDGE_ACCOUNT_ID] (default: 000000000000)")
+    var accountId: String?
+
+    @Option(help: "Close a connection after this many idle seconds. [env: PUSHBRIDGE_IDLE_TIMEOUT] (default: 600)")
+    var idleTimeout: Int?
+
+    @Option(help: "Close a connection after this many seconds. [env: PUSHBRIDGE_MAX_CONNECTION_DURATION] (default: 7200)")
+    var maxConnectionDuration: Int?
+
+    @Option(help: "Largest WebSocket frame from a client, in bytes. [env: PUSHBRIDGE_MAX_FRAME_SIZE] (default: 32768)")
+    var maxFrameSize: Int?
+
+    @Option(help: "Largest WebSocket message and PostToConnection body, in bytes. [env: PUSHBRIDGE_MAX_MESSAGE_SIZE] (default: 131072)")
+    var maxMessageSize: Int?
+
+    @Option(help: "Subscriptions one connection may hold. [env: PUSHBRIDGE_MAX_SUBSCRIPTIONS] (default: 100)")
+    var maxSubscriptions: Int?
+
+    @Option(
+        help: "Frames one connection may have queued before it is closed as a slow consumer. [env: PUSHBRIDGE_OUTBOUND_BUFFER_FRAMES] (default: 1024)"
+    )
+    var outboundBufferFrames: Int?
+
+    @Option(help: "PutEvents size limit in bytes, counted as AWS does. [env: PUSHBRIDGE_MAX_PUT_EVENTS_SIZE] (default: 262144)")
+    var maxPutEventsSize: Int?
+
+    @Option(help: "Messages one target's queue may hold. [env: PUSHBRIDGE_QUEUE_CAPACITY] (default: 100000)")
+    var queueCapacity: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: PUSHBRIDGE_LOG_LEVEL] (default: info)")
+    var logLevel: Logger.Level?
+
+    @Flag(help: "Start without the built-in 'Entity Updated' rule. [env: PUSHBRIDGE_NO_DEFAULT_RULE=1]")
+    var noDefaultRule = false
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        func setting<T: LosslessStringConvertible>(_ flag: T?, _ name: String) throws -> T? {
+            if let flag { return flag }
+            guard let text = environment["PUSHBRIDGE_\(name)"] else { return nil }
+            guard let value = T(text) else { throw ValidationError("PUSHBRIDGE_\(name)=\(text) is not a valid value.") }
+            return value
+        }
+        var configuration = ServerConfiguration()
+        configuration.host = try setting(host, "HOST") ?? configuration.host
+        configuration.port = try setting(port, "PORT") ?? configuration.port
+        configuration.stage = try setting(stage, "STAGE") ?? configuration.stage
+        configuration.account.region = try setting(region, "REGION") ?? configuration.account.region
+        configuration.account.accountId = try setting(accountId, "ACCOUNT_ID") ?? configuration.account.accountId
+        if let seconds: Int = try setting(idleTimeout, "IDLE_TIMEOUT") { configuration.idleTimeout = .seconds(seconds) }
+        if let seconds: Int = try setting(maxConnectionDuration, "MAX_CONNECTION_DURATION") {
+            configuration.maximumConnectionDuration = .seconds(seconds)
+        }
+        configuration.maximumFrameSize = try setting(maxFrameSize, "MAX_FRAME_SIZE") ?? configuration.maximumFrameSize
+        configuration.maximumMessageSize = try setting(maxMessageSize, "MAX_MESSAGE_SIZE") ?? configuration.maximumMessageSize
+        configuration.maximumSubscriptionsPerConnection =
+            try setting(maxSubscriptions, "MAX_SUBSCRIPTIONS") ?? configuration.maximumSubscriptionsPerConnection
+        configuration.outboundBufferFrames = try setting(outboundBufferFrames, "OUTBOUND_BUFFER_FRAMES") ?? configuration.outboundBufferFrames
+        configuration.maximumPutEventsSize = try setting(maxPutEventsSize, "MAX_PUT_EVENTS_SIZE") ?? configuration.maximumPutEventsSize
+        configuration.queueCapacity = try setting(queueCapacity, "QUEUE_CAPACITY") ?? configuration.queueCapacity
+        configuration.installDefaultRule = !(noDefaultRule || environment["PUSHBRIDGE_NO_DEFAULT_RULE"] == "1")
+        guard (1...65535).contains(configuration.port) || configuration.port == 0 else {
+            throw ValidationError("--port must be between 1 and 65535 (or 0 for any free port).")
+        }
+
+        let level = try setting(logLevel?.rawValue, "LOG_LEVEL").flatMap { Logger.Level(rawValue: $0) } ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "pushbridge")
+        let settings = configuration
+        let (application, _) = try PushBridgeApplication.build(configuration: settings, logger: logger) { port in
+            let configuration = settings
+            logger.info(
+                "PushBridge listening",
+                metadata: [
+                    "address": "\(configuration.host):\(port)",
+                    "websocket": "ws://\(configuration.host):\(port)/\(configuration.stage)",
+                    "limits":
+                        "frame \(configuration.maximumFrameSize) B, message \(configuration.maximumMessageSize) B, idle \(configuration.idleTimeout), subscriptions \(configuration.maximumSubscriptionsPerConnection)",
+                ]
+            )
+        }
+        try await application.runService()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,190 @@
+import Logging
+import Synchronization
+
+/// One target's queue at run time: ``DeliveryQueueState`` behind a lock, a worker loop that receives and
+/// delivers, and the dead-letter store that takes what fails for good.
+public final class DeliveryQueue: Sendable {
+    public let target: TargetKey
+    private let state: Mutex<DeliveryQueueState>
+    private let deliverer: Mutex<any TargetDeliverer>
+    private let signal = WakeupSignal()
+    private let deadLetters: any DeadLetterStore
+    private let observer: any DeliveryObserver
+    private let logger: Logger
+    private let closed = Atomic<Bool>(false)
+
+    public init(
+        target: TargetKey,
+        capacity: Int,
+        retryPolicy: RetryPolicy,
+        deliverer: any TargetDeliverer,
+        deadLetters: any DeadLetterStore,
+        observer: any DeliveryObserver = NoDeliveryObserver(),
+        logger: Logger
+    ) {
+        self.target = target
+        self.state = Mutex(DeliveryQueueState(capacity: capacity, retryPolicy: retryPolicy))
+        self.deliverer = Mutex(deliverer)
+        self.deadLetters = deadLetters
+        self.observer = observer
+        self.logger = logger
+    }
+
+    /// Free places, checked before an event is accepted for several targets at once.
+    public var freeCapacity: Int { state.withLock { $0.freeCapacity } }
+
+    public func enqueue(_ message: DeliveryMessage) -> Bool {
+        guard !closed.load(ordering: .relaxed) else { return false }
+        let accepted = state.withLock { $0.enqueue(message) }
+        if accepted { signal.signal() }
+        return accepted
+    }
+
+    public func update(retryPolicy: RetryPolicy, deliverer: any TargetDeliverer) {
+        state.withLock { $0.retryPolicy = retryPolicy }
+        self.deliverer.withLock { $0 = deliverer }
+    }
+
+    public var snapshot: QueueSnapshot {
+        state.withLock { state in
+            QueueSnapshot(
+                target: target,
+                depth: state.depth,
+                ready: state.readyCount,
+                inFlight: state.inFlightCount,
+                waitingForRetry: state.waitingCount,
+                nextRetryAt: state.waitingMessages.first?.dueAt,
+                counters: state.counters
+            )
+        }
+    }
+
+    public var waitingMessages: [(id: UInt64, dueAt: Timestamp, attempts: [DeliveryAttempt], message: DeliveryMessage)] {
+        state.withLock { $0.waitingMessages }
+    }
+
+    public func retryNow(_ id: UInt64) -> Bool {
+        let moved = state.withLock { $0.retryNow(id) }
+        if moved { signal.signal() }
+        return moved
+    }
+
+    public func cancelRetry(_ id: UInt64) -> DeadLetterEntry? {
+        guard let entry = state.withLock({ $0.cancelRetry(id, now: .now(), deadLetterId: Self.newDeadLetterId()) }) else { return nil }
+        store(entry)
+        return entry
+    }
+
+    /// The target was removed: stop the worker and dead-letter whatever is still queued.
+    public func close(reason: DeliveryFailure) {
+        closed.store(true, ordering: .relaxed)
+        let entries = state.withLock { $0.drainAll(failure: reason, now: .now(), deadLetterId: Self.newDeadLetterId) }
+        for entry in entries { store(entry) }
+        signal.signal()
+    }
+
+    /// Receives and delivers until cancelled or closed.
+    public func run() async {
+        var random = SystemRandomNumberGenerator()
+        while !Task.isCancelled, !closed.load(ordering: .relaxed) {
+            let deliverer = self.deliverer.withLock { $0 }
+            let now = Timestamp.now()
+            let (leases, expired, wakeup) = state.withLock { state in
+                let expired = state.promoteDue(now: now, random: &random, deadLetterId: Self.newDeadLetterId)
+                let leases = state.receive(now: now, maximum: max(1, deliverer.maximumConcurrency) * 8)
+                return (leases, expired, state.nextWakeup)
+            }
+            for entry in expired { store(entry) }
+            if leases.isEmpty {
+                let deadline = wakeup.map { ContinuousClock.now + ($0 - Timestamp.now()) }
+                await signal.wait(until: deadline)
+                continue
+            }
+            if deliverer.maximumConcurrency <= 1 {
+                for lease in leases { await settle(lease, outcome: await deliverer.deliver(lease.message), random: &random) }
+            } else {
+                await deliverConcurrently(leases, deliverer: deliverer)
+            }
+        }
+    }
+
+    private func deliverConcurrently(_ leases: [DeliveryQueueState.Lease], deliverer: any TargetDeliverer) async {
+        await withTaskGroup(of: (DeliveryQueueState.Lease, DeliveryOutcome).self) { group in
+            var iterator = leases.makeIterator()
+            var running = 0
+            while running < deliverer.maximumConcurrency, let lease = iterator.next() {
+                group.addTask { (lease, await deliverer.deliver(lease.message)) }
+                running += 1
+            }
+            var random = SystemRandomNumberGenerator()
+            while let (lease, outcome) = await group.next() {
+                await settle(lease, outcome: outcome, random: &random)
+                if let next = iterator.next() {
+                    group.addTask { (next, await deliverer.deliver(next.message)) }
+                }
+            }
+        }
+    }
+
+    private func settle(_ lease: DeliveryQueueState.Lease, outcome: DeliveryOutcome, random: inout SystemRandomNumberGenerator) async {
+        let now = Timestamp.now()
+        switch outcome {
+        case .delivered:
+            state.withLock { $0.complete(lease) }
+            observer.delivered(lease.message, latency: now - lease.message.event.ingestedAt)
+        case .failed(let failure):
+            let action = state.withLock { $0.fail(lease, failure: failure, now: now, random: &random, deadLetterId: Self.newDeadLetterId) }
+            switch action {
+            case .retryScheduled(let at):
+                observer.retryScheduled(lease.message, failure: failure)
+                logger.debug(
+                    "Delivery failed, retry scheduled",
+                    metadata: [
+                        "pb.target": "\(target)", "pb.event.id": "\(lease.message.event.id)", "pb.error": "\(failure.code)", "pb.retry.at": "\(at)",
+                    ]
+                )
+            case .deadLettered(let entry): store(entry)
+            case .ignored: break
+            }
+        }
+    }
+
+    private func store(_ entry: DeadLetterEntry) {
+        deadLetters.add(entry)
+        observer.deadLettered(entry)
+        logger.warning(
+            "Event dead-lettered",
+            metadata: [
+                "pb.target": "\(entry.target)", "pb.event.id": "\(entry.eventId)", "pb.error": "\(entry.errorCode)",
+                "pb.reason": "\(entry.errorMessage)", "pb.retries": "\(entry.retryAttempts)",
+            ]
+        )
+    }
+
+    static func newDeadLetterId() -> String { UUIDText.random() }
+}
+
+/// A point-in-time view of one target's queue, for operators.
+public struct QueueSnapshot: Sendable, Codable, Equatable {
+    public var target: TargetKey
+    public var depth: Int
+    public var ready: Int
+    public var inFlight: Int
+    public var waitingForRetry: Int
+    public var nextRetryAt: Timestamp?
+    public var counters: DeliveryCounters
+}
+
+/// Hooks for metrics; the domain does not depend on a metrics backend.
+public protocol DeliveryObserver: Sendable {
+    func delivered(_ message: DeliveryMessage, latency: Duration)
+    func retryScheduled(_ message: DeliveryMessage, failure: DeliveryFailure)
+    func deadLettered(_ entry: DeadLetterEntry)
+}
+
+public struct NoDeliveryObserver: DeliveryObserver {
+    public init() {}
+    public func delivered(_ message: DeliveryMessage, latency: Duration) {}
+    public func retryScheduled(_ message: DeliveryMessage, failure: DeliveryFailure) {}
+    public func deadLettered(_ entry: DeadLetterEntry) {}
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// PutEvents end to end: validate, stamp each good entry as an ``Event``, route it, report in position.
+public struct EventIngest: Sendable {
+    public let validator: PutEventsValidator
+    public let router: EventRouter
+
+    public init(validator: PutEventsValidator, router: EventRouter) {
+        self.validator = validator
+        self.router = router
+    }
+
+    public struct Response: Sendable, Equatable {
+        public var entries: [PutEventsResultEntry]
+        public var failedEntryCount: Int { entries.filter(\.isFailure).count }
+    }
+
+    public func putEvents(_ request: PutEventsRequest) throws(AWSServiceError) -> Response {
+        let now = Timestamp.now()
+        let results = try validator.validate(request).map { result -> PutEventsResultEntry in
+            switch result {
+            case .failure(let error): return error.result
+            case .success(let valid): return publish(valid, now: now)
+            }
+        }
+        return Response(entries: results)
+    }
+
+    private func publish(_ valid: PutEventsValidator.ValidEntry, now: Timestamp) -> PutEventsResultEntry {
+        let busName = Self.busName(from: valid.entry.eventBusName)
+        let event = Event(
+            id: UUIDText.random(),
+            source: valid.entry.source ?? "",
+            detailType: valid.entry.detailType ?? "",
+            account: router.account.accountId,
+            region: router.account.region,
+            time: valid.time ?? now,
+            resources: valid.entry.resources,
+            detail: valid.detail,
+            eventBusName: busName,
+            ingestedAt: now
+        )
+        switch router.publish(event) {
+        case .accepted: return .accepted(eventId: event.id)
+        case .throttled:
+            return .failed(code: "ThrottlingException", message: "A target's queue is full; retry the entry later.")
+        case .unknownBus:
+            return .failed(code: "InvalidArgument", message: "Parameter EventBusName is not valid. Reason: Event bus \(busName) does not exist.")
+        }
+    }
+
+    /// `EventBusName` may be a name or an ARN (`…:event-bus/NAME`); absent means `default`.
+    static func busName(from value: String?) -> String {
+        guard let value, !value.isEmpty else { return AccountContext.defaultBusName }
+        if value.hasPrefix("arn:"), let slash = value.range(of: ":event-bus/") { return String(value[slash.upperBound...]) }
+        return value
+    }
+}

@@ -1,0 +1,22 @@
+/// The account and region PushBridge presents itself as, used in ARNs and in delivered events.
+public struct AccountContext: Sendable, Equatable {
+    public var accountId: String
+    public var region: String
+
+    public init(accountId: String = "000000000000", region: String = "us-east-1") {
+        self.accountId = accountId
+        self.region = region
+    }
+
+    public static let defaultBusName = "default"
+
+    public func busArn(_ bus: String) -> String { "arn:aws:events:\(region):\(accountId):event-bus/\(bus)" }
+
+    /// `rule/{name}` on the default bus, `rule/{bus}/{name}` on others, as AWS writes it.
+    public func ruleArn(_ rule: String, bus: String) -> String {
+        bus == Self.defaultBusName
+            ? "arn:aws:events:\(region):\(accountId):rule/\(rule)" : "arn:aws:events:\(region):\(accountId):rule/\(bus)/\(rule)"
+    }
+
+    public var webSocketTargetArn: String { "\(TargetDefinition.webSocketArnPrefix)\(region):\(accountId):subscribers/*" }
+}

@@ -1,0 +1,330 @@
+import EventPatterns
+import Logging
+import PushBridgeJSON
+import Synchronization
+
+/// Event buses, their rules and targets, and the queues behind the targets.
+///
+/// Every rule of a bus is compiled into one ``RuleMatcher``, so routing an event costs the same whether a
+/// bus has one rule or ten thousand; the event is parsed and flattened once, whatever the rule count.
+public final class EventRouter: Sendable {
+    struct Bus {
+        var name: String
+        var arn: String
+        var description: String?
+        var createdAt: Timestamp
+        var ruleNames: [String] = []
+        var rules: [String: RuleDefinition] = [:]
+        var matcher = RuleMatcher<String>()
+    }
+
+    private struct State {
+        var buses: [String: Bus] = [:]
+        var queues: [TargetKey: DeliveryQueue] = [:]
+    }
+
+    private let state = Mutex(State())
+    public let account: AccountContext
+    public let queueCapacity: Int
+    public let patternLimits: PatternLimits
+    private let delivererFactory: any TargetDelivererFactory
+    private let deadLetters: any DeadLetterStore
+    private let workers: DeliveryWorkers
+    private let observer: any DeliveryObserver
+    private let logger: Logger
+
+    public init(
+        account: AccountContext,
+        queueCapacity: Int,
+        patternLimits: PatternLimits = .default,
+        delivererFactory: any TargetDelivererFactory,
+        deadLetters: any DeadLetterStore,
+        workers: DeliveryWorkers,
+        observer: any DeliveryObserver = NoDeliveryObserver(),
+        logger: Logger
+    ) {
+        self.account = account
+        self.queueCapacity = queueCapacity
+        self.patternLimits = patternLimits
+        self.delivererFactory = delivererFactory
+        self.deadLetters = deadLetters
+        self.workers = workers
+        self.observer = observer
+        self.logger = logger
+        let now = Timestamp.now()
+        state.withLock {
+            $0.buses[AccountContext.defaultBusName] = Bus(
+                name: AccountContext.defaultBusName,
+                arn: account.busArn(AccountContext.defaultBusName),
+                createdAt: now
+            )
+        }
+    }
+
+    // MARK: Routing
+
+    /// The (rule, target) pairs an event goes to, each with the input the target receives.
+    public func route(_ event: Event) -> [DeliveryMessage] {
+        guard let bus = state.withLock({ $0.buses[event.eventBusName] }) else { return [] }
+        var messages: [DeliveryMessage] = []
+        for ruleName in bus.matcher.matchingRules(for: event.json).sorted() {
+            guard let rule = bus.rules[ruleName], rule.state == .enabled else { continue }
+            let context = TargetInput.Context(ruleName: rule.name, ruleArn: rule.arn)
+            for target in rule.targets {
+                let routingKey = (try? JSONPath(target.routingKeyPath))?.evaluate(event.json).flatMap(Self.routingKeyText)
+                messages.append(
+                    DeliveryMessage(
+                        event: event,
+                        input: target.input.render(event, context: context),
+                        routingKey: routingKey,
+                        target: TargetKey(busName: bus.name, ruleName: rule.name, targetId: target.id),
+                        ruleArn: rule.arn,
+                        targetArn: target.arn
+                    )
+                )
+            }
+        }
+        return messages
+    }
+
+    private static func routingKeyText(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let string): string
+        case .number(let number): number.text
+        case .bool(let bool): bool ? "true" : "false"
+        default: nil
+        }
+    }
+
+    public enum PublishResult: Sendable, Equatable {
+        case accepted
+        /// No place left in a target's queue; the client may retry.
+        case throttled
+        case unknownBus
+    }
+
+    /// Queues an accepted event for every matching target, all or nothing: if a target's queue has no room,
+    /// nothing is queued and the entry fails with a retryable error.
+    public func publish(_ event: Event) -> PublishResult {
+        guard state.withLock({ $0.buses[event.eventBusName] != nil }) else { return .unknownBus }
+        let messages = route(event)
+        if messages.isEmpty { return .accepted }
+        let queues = state.withLock { state in messages.map { state.queues[$0.target] } }
+        for queue in queues where (queue?.freeCapacity ?? 0) < 1 { return .throttled }
+        for (message, queue) in zip(messages, queues) {
+            if queue?.enqueue(message) != true {
+                // Lost a race for the last place after the check: keep the event where an operator sees it.
+                deadLetters.add(
+                    DeadLetterEntry(
+                        id: UUIDText.random(),
+                        eventId: event.id,
+                        event: event.jsonText,
+                        target: message.target,
+                        ruleArn: message.ruleArn,
+                        targetArn: message.targetArn,
+                        errorCode: "THROTTLING",
+                        errorMessage: "The target's queue was full when the event arrived.",
+                        exhaustedRetryCondition: nil,
+                        retryAttempts: 0,
+                        attempts: [],
+                        ingestedAt: event.ingestedAt,
+                        firstAttemptAt: nil,
+                        lastAttemptAt: nil,
+                        deadLetteredAt: .now()
+                    )
+                )
+            }
+        }
+        return .accepted
+    }
+
+    // MARK: Rules and targets
+
+    public func bus(named name: String) -> (name: String, arn: String, description: String?, createdAt: Timestamp)? {
+        state.withLock { $0.buses[name].map { ($0.name, $0.arn, $0.description, $0.createdAt) } }
+    }
+
+    public func busNames() -> [String] { state.withLock { $0.buses.keys.sorted() } }
+
+    public func createBus(_ name: String, description: String?) throws(AWSServiceError) -> String {
+        try state.withLock { (state) throws(AWSServiceError) -> String in
+            guard state.buses[name] == nil else { throw .resourceAlreadyExists("Event bus \(name) already exists.") }
+            let arn = account.busArn(name)
+            state.buses[name] = Bus(name: name, arn: arn, description: description, createdAt: .now())
+            return arn
+        }
+    }
+
+    public func deleteBus(_ name: String) throws(AWSServiceError) {
+        guard name != AccountContext.defaultBusName else { throw .validation("Cannot delete event bus default.") }
+        let removed = state.withLock { $0.buses.removeValue(forKey: name) }
+        for rule in removed?.rules.values ?? [:].values {
+            for target in rule.targets { closeQueue(TargetKey(busName: name, ruleName: rule.name, targetId: target.id)) }
+        }
+    }
+
+    public func rule(_ name: String, bus: String) -> RuleDefinition? {
+        state.withLock { $0.buses[bus]?.rules[name] }
+    }
+
+    /// Rules of a bus in creation order.
+    public func rules(bus: String) throws(AWSServiceError) -> [RuleDefinition] {
+        try state.withLock { (state) throws(AWSServiceError) -> [RuleDefinition] in
+            guard let bus = state.buses[bus] else { throw .resourceNotFound("Event bus \(bus) does not exist.") }
+            return bus.ruleNames.compactMap { bus.rules[$0] }
+        }
+    }
+
+    /// Creates or updates a rule (PutRule). Targets of an existing rule are kept.
+    @discardableResult
+    public func putRule(
+        name: String,
+        bus busName: String,
+        eventPattern: String?,
+        state ruleState: RuleDefinition.State?,
+        description: String?
+    ) throws(AWSServiceError) -> RuleDefinition {
+        var compiled: EventPattern?
+        if let eventPattern {
+            do {
+                compiled = try EventPattern(json: eventPattern, limits: patternLimits)
+            } catch {
+                throw .invalidEventPattern(error.message)
+            }
+        }
+        return try state.withLock { (state) throws(AWSServiceError) -> RuleDefinition in
+            guard var bus = state.buses[busName] else { throw .resourceNotFound("Event bus \(busName) does not exist.") }
+            var rule =
+                bus.rules[name]
+                ?? RuleDefinition(name: name, busName: busName, eventPattern: nil, arn: account.ruleArn(name, bus: busName))
+            rule.eventPattern = eventPattern
+            if let ruleState { rule.state = ruleState }
+            rule.description = description
+            if bus.rules[name] == nil { bus.ruleNames.append(name) }
+            bus.rules[name] = rule
+            bus.matcher.remove(name)
+            if let compiled { bus.matcher.add(compiled, for: name) }
+            state.buses[busName] = bus
+            return rule
+        }
+    }
+
+    public func setRuleState(_ name: String, bus busName: String, to ruleState: RuleDefinition.State) throws(AWSServiceError) {
+        try state.withLock { (state) throws(AWSServiceError) in
+            guard state.buses[busName]?.rules[name] != nil else { throw .resourceNotFound("Rule \(name) does not exist on EventBus \(busName).") }
+            state.buses[busName]!.rules[name]!.state = ruleState
+        }
+    }
+
+    /// DeleteRule: refused while the rule has targets, as AWS does; an unknown rule is not an error.
+    public func deleteRule(_ name: String, bus busName: String) throws(AWSServiceError) {
+        try state.withLock { (state) throws(AWSServiceError) in
+            guard var bus = state.buses[busName], let rule = bus.rules[name] else { return }
+            guard rule.targets.isEmpty else { throw .validation("Rule can't be deleted since it has targets.") }
+            bus.rules[name] = nil
+            bus.ruleNames.removeAll { $0 == name }
+            bus.matcher.remove(name)
+            state.buses[busName] = bus
+        }
+    }
+
+    /// PutTargets: adds or replaces targets; returns the ones refused, with why.
+    public func putTargets(
+        rule ruleName: String,
+        bus busName: String,
+        targets: [TargetDefinition]
+    ) throws(AWSServiceError) -> [(targetId: String, rejection: TargetRejection)] {
+        guard let rule = rule(ruleName, bus: busName) else {
+            throw .resourceNotFound("Rule \(ruleName) does not exist on EventBus \(busName).")
+        }
+        var rejected: [(String, TargetRejection)] = []
+        var accepted: [(TargetDefinition, any TargetDeliverer)] = []
+        for target in targets {
+            do {
+                accepted.append((target, try delivererFactory.deliverer(for: target, rule: rule)))
+            } catch {
+                rejected.append((target.id, error))
+            }
+        }
+        var newQueues: [DeliveryQueue] = []
+        state.withLock { state in
+            guard var current = state.buses[busName]?.rules[ruleName] else { return }
+            for (target, deliverer) in accepted {
+                let key = TargetKey(busName: busName, ruleName: ruleName, targetId: target.id)
+                if let index = current.targets.firstIndex(where: { $0.id == target.id }) {
+                    current.targets[index] = target
+                } else {
+                    current.targets.append(target)
+                }
+                if let queue = state.queues[key] {
+                    queue.update(retryPolicy: target.retryPolicy, deliverer: deliverer)
+                } else {
+                    let queue = DeliveryQueue(
+                        target: key,
+                        capacity: queueCapacity,
+                        retryPolicy: target.retryPolicy,
+                        deliverer: deliverer,
+                        deadLetters: deadLetters,
+                        observer: observer,
+                        logger: logger
+                    )
+                    state.queues[key] = queue
+                    newQueues.append(queue)
+                }
+            }
+            state.buses[busName]!.rules[ruleName] = current
+        }
+        for queue in newQueues { workers.start(queue) }
+        return rejected
+    }
+
+    /// RemoveTargets: what was still queued for a removed target is dead-lettered, not dropped.
+    public func removeTargets(rule ruleName: String, bus busName: String, ids: [String]) throws(AWSServiceError) -> [String] {
+        let removed = try state.withLock { (state) throws(AWSServiceError) -> [String] in
+            guard var rule = state.buses[busName]?.rules[ruleName] else {
+                throw .resourceNotFound("Rule \(ruleName) does not exist on EventBus \(busName).")
+            }
+            let removed = rule.targets.filter { ids.contains($0.id) }.map(\.id)
+            rule.targets.removeAll { ids.contains($0.id) }
+            state.buses[busName]!.rules[ruleName] = rule
+            return removed
+        }
+        for id in removed { closeQueue(TargetKey(busName: busName, ruleName: ruleName, targetId: id)) }
+        return ids.filter { !removed.contains($0) }
+    }
+
+    private func closeQueue(_ key: TargetKey) {
+        guard let queue = state.withLock({ $0.queues.removeValue(forKey: key) }) else { return }
+        queue.close(reason: .noResource("The target \(key) was removed before this event was delivered."))
+    }
+
+    // MARK: Queues
+
+    public func queue(for key: TargetKey) -> DeliveryQueue? { state.withLock { $0.queues[key] } }
+
+    public func queues() -> [DeliveryQueue] {
+        state.withLock { $0.queues.values.sorted { $0.target.description < $1.target.description } }
+    }
+
+    /// Sends a dead letter back to its target with fresh attempts, and takes it out of the DLQ.
+    public func redrive(_ entry: DeadLetterEntry) throws(AWSServiceError) {
+        guard let rule = rule(entry.target.ruleName, bus: entry.target.busName),
+            let target = rule.targets.first(where: { $0.id == entry.target.targetId }),
+            let queue = queue(for: entry.target)
+        else { throw .resourceNotFound("Target \(entry.target) no longer exists; cannot redrive dead letter \(entry.id).") }
+        guard let json = try? JSONParser.parse(entry.event),
+            let event = Event(json: json, eventBusName: entry.target.busName, ingestedAt: .now())
+        else { throw .validation("Dead letter \(entry.id) does not hold a valid event.") }
+        let context = TargetInput.Context(ruleName: rule.name, ruleArn: rule.arn)
+        let message = DeliveryMessage(
+            event: event,
+            input: target.input.render(event, context: context),
+            routingKey: (try? JSONPath(target.routingKeyPath))?.evaluate(event.json).flatMap(Self.routingKeyText),
+            target: entry.target,
+            ruleArn: rule.arn,
+            targetArn: target.arn
+        )
+        guard queue.enqueue(message) else { throw AWSServiceError(code: "ThrottlingException", message: "The target's queue is full.") }
+        deadLetters.remove(id: entry.id)
+    }
+}

@@ -1,0 +1,33 @@
+/// An EventBridge rule: a pattern on one bus and the targets matching events go to.
+public struct RuleDefinition: Sendable, Equatable {
+    public enum State: String, Sendable {
+        case enabled = "ENABLED"
+        case disabled = "DISABLED"
+    }
+
+    public var name: String
+    public var busName: String
+    public var eventPattern: String?
+    public var state: State
+    public var description: String?
+    public var arn: String
+    public var targets: [TargetDefinition]
+
+    public init(
+        name: String,
+        busName: String,
+        eventPattern: String?,
+        state: State = .enabled,
+        description: String? = nil,
+        arn: String,
+        targets: [TargetDefinition] = []
+    ) {
+        self.name = name
+        self.busName = busName
+        self.eventPattern = eventPattern
+        self.state = state
+        self.description = description
+        self.arn = arn
+        self.targets = targets
+    }
+}

@@ -1,0 +1,40 @@
+import PushBridgeJSON
+
+/// A rule's target as PutTargets (or the configuration file) defined it.
+public struct TargetDefinition: Sendable, Equatable {
+    public var id: String
+    public var arn: String
+    public var input: TargetInput
+    public var retryPolicy: RetryPolicy
+    public var deadLetterArn: String?
+    /// `HttpParameters.PathParameterValues`: JSON paths into the event; the first selects the routing key.
+    public var pathParameterValues: [String]
+    /// The target as it was given, echoed by ListTargetsByRule (secrets removed).
+    public var definition: JSONObject
+
+    public init(
+        id: String,
+        arn: String,
+        input: TargetInput = .wholeEvent,
+        retryPolicy: RetryPolicy = .default,
+        deadLetterArn: String? = nil,
+        pathParameterValues: [String] = [],
+        definition: JSONObject? = nil
+    ) {
+        self.id = id
+        self.arn = arn
+        self.input = input
+        self.retryPolicy = retryPolicy
+        self.deadLetterArn = deadLetterArn
+        self.pathParameterValues = pathParameterValues
+        self.definition = definition ?? JSONObject([("Id", .string(id)), ("Arn", .string(arn))])
+    }
+
+    /// The built-in WebSocket target's ARN prefix: `arn:pushbridge:websocket:{region}:{account}:subscribers/*`.
+    public static let webSocketArnPrefix = "arn:pushbridge:websocket:"
+
+    public var isWebSocketTarget: Bool { arn.hasPrefix(Self.webSocketArnPrefix) }
+
+    /// The path that selects the routing key: the first path parameter, or `$.detail.entityId`.
+    public var routingKeyPath: String { pathParameterValues.first ?? "$.detail.entityId" }
+}

@@ -1,0 +1,55 @@
+import Logging
+import NIOCore
+import Synchronization
+
+/// The built-in WebSocket target: pushes a message to every connection subscribed to its routing key.
+///
+/// The message is encoded once and the same buffer is queued on every subscriber. Queuing never waits; a
+/// subscriber whose buffer is full is closed as a slow consumer and counted, and the others are not held
+/// back, failed, retried or sent duplicates because of it.
+public struct WebSocketFanOut: TargetDeliverer {
+    public let registry: ConnectionRegistry
+    public let statistics: FanOutStatistics
+    public var maximumConcurrency: Int { 1 }
+
+    public init(registry: ConnectionRegistry, statistics: FanOutStatistics) {
+        self.registry = registry
+        self.statistics = statistics
+    }
+
+    public func deliver(_ message: DeliveryMessage) async -> DeliveryOutcome {
+        guard let key = message.routingKey else {
+            return .failed(.invalidParameter("The event has no subscription key at the target's path parameter."))
+        }
+        let subscribers = registry.subscribers(of: key)
+        guard !subscribers.isEmpty else { return .delivered }
+        let frame = ByteBuffer(string: message.input)
+        for subscriber in subscribers {
+            switch subscriber.sink.send(text: frame) {
+            case .queued: statistics.pushed()
+            case .bufferFull:
+                statistics.slowConsumerClosed()
+                subscriber.sink.close(code: CloseCode.policyViolation, reason: "slow consumer: outbound buffer full")
+            case .closed: statistics.goneSkipped()
+            }
+        }
+        return .delivered
+    }
+}
+
+/// Counts what fan-out did, for metrics and tests. Atomics, so counting adds no lock to the fan-out path.
+public final class FanOutStatistics: Sendable {
+    private let pushedTotal = Atomic<Int>(0)
+    private let slowTotal = Atomic<Int>(0)
+    private let goneTotal = Atomic<Int>(0)
+
+    public init() {}
+
+    func pushed() { pushedTotal.add(1, ordering: .relaxed) }
+    func slowConsumerClosed() { slowTotal.add(1, ordering: .relaxed) }
+    func goneSkipped() { goneTotal.add(1, ordering: .relaxed) }
+
+    public var pushedCount: Int { pushedTotal.load(ordering: .relaxed) }
+    public var slowConsumersClosed: Int { slowTotal.load(ordering: .relaxed) }
+    public var goneSkippedCount: Int { goneTotal.load(ordering: .relaxed) }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Wall-clock time in milliseconds since the Unix epoch: what AWS puts on the wire (connectedAt, SentTimestamp)
+/// and what the queues schedule retries by.
+public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public var milliseconds: Int64
+
+    public init(milliseconds: Int64) { self.milliseconds = milliseconds }
+
+    public init(date: Date) { self.milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    public static func now() -> Timestamp { Timestamp(date: Date()) }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
+
+    public static func + (lhs: Timestamp, rhs: Duration) -> Timestamp {
+        Timestamp(milliseconds: lhs.milliseconds + rhs.wholeMilliseconds)
+    }
+
+    public static func - (lhs: Timestamp, rhs: Timestamp) -> Duration { .milliseconds(lhs.milliseconds - rhs.milliseconds) }
+
+    /// RFC 3339 with second precision and `Z`, the form of an EventBridge event's `time`.
+    public var rfc3339Seconds: String {
+        Date(timeIntervalSince1970: Double(milliseconds / 1000)).formatted(.iso8601)
+    }
+
+    /// ISO 8601 with milliseconds, the form API Gateway's GetConnection returns.
+    public var iso8601Milliseconds: String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    public var description: String { iso8601Milliseconds }
+
+    /// Parses RFC 3339 text with or without fractional seconds and with any offset.
+    public init?(rfc3339 text: String) {
+        if let date = try? Date.ISO8601FormatStyle().parse(text) {
+            self.init(date: date)
+        } else if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) {
+            self.init(date: date)
+        } else {
+            return nil
+        }
+    }
+}
+
+extension Duration {
+    /// The duration rounded down to whole milliseconds.
+    public var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,48 @@
+import Logging
+import PushBridgeCore
+
+/// The domain objects one server runs on, wired together once.
+public final class PushBridgeRuntime: Sendable {
+    public let configuration: ServerConfiguration
+    public let registry: ConnectionRegistry
+    public let deadLetters: InMemoryDeadLetterStore
+    public let workers: DeliveryWorkers
+    public let router: EventRouter
+    public let ingest: EventIngest
+    public let fanOutStatistics: FanOutStatistics
+    public let connectionIds = ConnectionIDGenerator()
+    public let requestIds = ConnectionIDGenerator()
+
+    public init(configuration: ServerConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.registry = ConnectionRegistry(maximumSubscriptionsPerConnection: configuration.maximumSubscriptionsPerConnection)
+        self.deadLetters = InMemoryDeadLetterStore(maximumEntries: configuration.deadLetterCapacity, logger: logger)
+        self.workers = DeliveryWorkers()
+        self.fanOutStatistics = FanOutStatistics()
+        self.router = EventRouter(
+            account: configuration.account,
+            queueCapacity: configuration.queueCapacity,
+            delivererFactory: BuiltInTargets(registry: registry, statistics: fanOutStatistics, account: configuration.account),
+            deadLetters: deadLetters,
+            workers: workers,
+            logger: logger
+        )
+        self.ingest = EventIngest(validator: PutEventsValidator(maximumRequestSize: configuration.maximumPutEventsSize), router: router)
+        if configuration.installDefaultRule { try DefaultRouting.install(into: router) }
+    }
+}
+
+/// The target kinds this server can deliver to, chosen by ARN.
+struct BuiltInTargets: TargetDelivererFactory {
+    let registry: ConnectionRegistry
+    let statistics: FanOutStatistics
+    let account: AccountContext
+
+    func deliverer(for target: TargetDefinition, rule: RuleDefinition) throws(TargetRejection) -> any TargetDeliverer {
+        if target.isWebSocketTarget { return WebSocketFanOut(registry: registry, statistics: statistics) }
+        throw TargetRejection(
+            errorCode: "ValidationException",
+            errorMessage: "Target \(target.id): unsupported Arn \(target.arn); use \(account.webSocketTargetArn) for WebSocket subscribers."
+        )
+    }
+}

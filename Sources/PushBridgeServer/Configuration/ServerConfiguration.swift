@@ -1,0 +1,35 @@
+import PushBridgeCore
+
+/// Everything `pushbridge serve` can be told; defaults are API Gateway's and EventBridge's.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// The API Gateway stage: sockets connect at `/` and at `/{stage}`, @connections lives under both.
+    public var stage = "dev"
+    public var account = AccountContext()
+
+    /// Largest WebSocket frame accepted from a client (API Gateway: 32 KB). Larger closes with 1009.
+    public var maximumFrameSize = 32 * 1024
+    /// Largest WebSocket message, and PostToConnection body (API Gateway: 128 KB).
+    public var maximumMessageSize = 128 * 1024
+    /// A connection with no message for this long is closed (API Gateway: 10 minutes).
+    public var idleTimeout: Duration = .seconds(600)
+    /// A connection older than this is closed (API Gateway: 2 hours).
+    public var maximumConnectionDuration: Duration = .seconds(7200)
+    public var maximumSubscriptionsPerConnection = 100
+    /// Per-connection outbound buffer; a subscriber that falls this far behind is closed as a slow consumer.
+    public var outboundBufferFrames = 1024
+    public var outboundBufferBytes = 4 * 1024 * 1024
+
+    /// PutEvents request size limit as AWS counts it (256 KiB classic, up to 1 MiB).
+    public var maximumPutEventsSize = 256 * 1024
+    /// Messages one target's queue may hold; when full, PutEvents entries fail with ThrottlingException.
+    public var queueCapacity = 100_000
+    public var retryBaseDelay: Duration = .seconds(1)
+    public var retryMaximumDelay: Duration = .seconds(300)
+    public var deadLetterCapacity = 100_000
+    /// Install the sample's `Entity Updated` rule at start.
+    public var installDefaultRule = true
+
+    public init() {}
+}

@@ -1,0 +1,82 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PushBridgeCore
+import PushBridgeJSON
+
+/// API Gateway's Management API: `POST|GET|DELETE [/{stage}]/@connections/{id}`.
+struct ConnectionsAPIRoutes {
+    let runtime: PushBridgeRuntime
+
+    func register(on router: Router<PushBridgeRequestContext>) {
+        for prefix in ["", "/\(runtime.configuration.stage)"] {
+            router.post("\(prefix)/@connections/:id") { request, context in try await self.post(request, context: context) }
+            router.get("\(prefix)/@connections/:id") { _, context in self.get(context: context) }
+            router.delete("\(prefix)/@connections/:id") { _, context in self.delete(context: context) }
+        }
+    }
+
+    /// The id as sent, percent-decoded (`=` arrives as `%3D`).
+    private func connectionId(_ context: PushBridgeRequestContext) -> String {
+        let raw = context.parameters.get("id") ?? ""
+        return raw.removingPercentEncoding ?? raw
+    }
+
+    private func gone(_ id: String) -> Response {
+        AWSResponses.restError(status: .gone, type: "GoneException", message: "Connection \(id) is gone.", requestId: UUIDRequestId.next())
+    }
+
+    /// PostToConnection: the raw body becomes one text frame on that socket.
+    func post(_ request: Request, context: PushBridgeRequestContext) async throws -> Response {
+        let id = connectionId(context)
+        let limit = runtime.configuration.maximumMessageSize
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch {
+            return AWSResponses.restError(
+                status: .contentTooLarge,
+                type: "PayloadTooLargeException",
+                message: "Message too long: the limit is \(limit) bytes.",
+                requestId: UUIDRequestId.next()
+            )
+        }
+        guard let sink = runtime.registry.sink(id) else { return gone(id) }
+        switch sink.send(text: body) {
+        case .queued:
+            runtime.registry.touch(id, at: .now())
+            return Response(status: .ok, headers: [.amznRequestId: UUIDRequestId.next()])
+        case .bufferFull:
+            return AWSResponses.restError(
+                status: .tooManyRequests,
+                type: "LimitExceededException",
+                message: "The connection's outbound buffer is full; retry later.",
+                requestId: UUIDRequestId.next()
+            )
+        case .closed:
+            return gone(id)
+        }
+    }
+
+    /// GetConnection: lowercase keys and ISO-8601 times, as on the wire from AWS.
+    func get(context: PushBridgeRequestContext) -> Response {
+        let id = connectionId(context)
+        guard let record = runtime.registry.record(id) else { return gone(id) }
+        let body: JSONValue = [
+            "connectedAt": .string(record.connectedAt.iso8601Milliseconds),
+            "identity": ["sourceIp": .string(record.sourceIp), "userAgent": .string(record.userAgent)],
+            "lastActiveAt": .string(record.lastActiveAt.iso8601Milliseconds),
+        ]
+        return AWSResponses.json(body, requestId: UUIDRequestId.next(), contentType: "application/json")
+    }
+
+    /// DeleteConnection: the connection and its subscriptions are gone at once; the socket closes with 1000.
+    func delete(context: PushBridgeRequestContext) -> Response {
+        let id = connectionId(context)
+        guard let sink = runtime.registry.sink(id) else { return gone(id) }
+        runtime.registry.remove(id)
+        sink.close(code: CloseCode.normal, reason: "Connection Closed Normally")
+        return Response(status: .noContent, headers: [.amznRequestId: UUIDRequestId.next()])
+    }
+}

@@ -1,0 +1,34 @@
+import PushBridgeCore
+import PushBridgeJSON
+
+/// The EventBridge API (awsJson1_1): one function per operation, JSON in, JSON out, ``AWSServiceError`` for
+/// whole-request failures.
+struct EventsAPI: Sendable {
+    let runtime: PushBridgeRuntime
+
+    typealias Operation = @Sendable (EventsAPI, JSONValue) throws(AWSServiceError) -> JSONValue
+
+    /// Operations by their `X-Amz-Target` name (`AWSEvents.<Name>`).
+    static let operations: [String: Operation] = [
+        "PutEvents": { api, body throws(AWSServiceError) in try api.putEvents(body) }
+    ]
+
+    func perform(target: String, body: JSONValue) throws(AWSServiceError) -> JSONValue {
+        let prefix = "AWSEvents."
+        guard target.hasPrefix(prefix), let operation = Self.operations[String(target.dropFirst(prefix.count))] else {
+            throw .unknownOperation(target)
+        }
+        return try operation(self, body)
+    }
+
+    func putEvents(_ body: JSONValue) throws(AWSServiceError) -> JSONValue {
+        let response = try runtime.ingest.putEvents(try PutEventsRequest(json: body))
+        let entries: [JSONValue] = response.entries.map { entry in
+            switch entry {
+            case .accepted(let eventId): ["EventId": .string(eventId)]
+            case .failed(let code, let message): ["ErrorCode": .string(code), "ErrorMessage": .string(message)]
+            }
+        }
+        return ["FailedEntryCount": .number(JSONNumber(response.failedEntryCount)), "Entries": .array(entries)]
+    }
+}

@@ -1,0 +1,34 @@
+import Logging
+import PushBridgeCore
+import ServiceLifecycle
+
+/// Closes connections that were idle too long or lived past the maximum duration, as API Gateway does.
+///
+/// One sweep over all connections every few seconds costs far less memory than a timer per connection.
+struct ConnectionReaper: Service {
+    let registry: ConnectionRegistry
+    let idleTimeout: Duration
+    let maximumDuration: Duration
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: interval)
+            guard !Task.isCancelled else { return }
+            sweep(now: .now())
+        }
+    }
+
+    func sweep(now: Timestamp) {
+        let idleCutoff = Timestamp(milliseconds: now.milliseconds - idleTimeout.wholeMilliseconds)
+        let ageCutoff = Timestamp(milliseconds: now.milliseconds - maximumDuration.wholeMilliseconds)
+        for (record, sink, idle) in registry.expired(idleBefore: idleCutoff, connectedBefore: ageCutoff) {
+            logger.debug(
+                "Closing connection",
+                metadata: ["pb.connection.id": "\(record.connectionId)", "pb.reason": "\(idle ? "idle" : "max duration")"]
+            )
+            sink.close(code: CloseCode.goingAway, reason: idle ? "Going away: idle timeout" : "Going away: maximum connection duration reached")
+        }
+    }
+}
