@@ -12,6 +12,10 @@ public final class PushBridgeRuntime: Sendable {
     public let fanOutStatistics: FanOutStatistics
     public let connectionIds = ConnectionIDGenerator()
     public let requestIds = ConnectionIDGenerator()
+    /// The retry policy a target gets when PutTargets gives none (EventBridge's limits, our backoff).
+    public var retryDefaults: RetryPolicy {
+        RetryPolicy(baseDelay: configuration.retryBaseDelay, maximumDelay: configuration.retryMaximumDelay)
+    }
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration

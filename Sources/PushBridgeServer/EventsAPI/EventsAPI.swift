@@ -10,7 +10,21 @@ struct EventsAPI: Sendable {
 
     /// Operations by their `X-Amz-Target` name (`AWSEvents.<Name>`).
     static let operations: [String: Operation] = [
-        "PutEvents": { api, body throws(AWSServiceError) in try api.putEvents(body) }
+        "PutEvents": { api, body throws(AWSServiceError) in try api.putEvents(body) },
+        "PutRule": { api, body throws(AWSServiceError) in try api.putRule(body) },
+        "DescribeRule": { api, body throws(AWSServiceError) in try api.describeRule(body) },
+        "ListRules": { api, body throws(AWSServiceError) in try api.listRules(body) },
+        "DeleteRule": { api, body throws(AWSServiceError) in try api.deleteRule(body) },
+        "EnableRule": { api, body throws(AWSServiceError) in try api.setRuleState(body, to: .enabled) },
+        "DisableRule": { api, body throws(AWSServiceError) in try api.setRuleState(body, to: .disabled) },
+        "PutTargets": { api, body throws(AWSServiceError) in try api.putTargets(body) },
+        "RemoveTargets": { api, body throws(AWSServiceError) in try api.removeTargets(body) },
+        "ListTargetsByRule": { api, body throws(AWSServiceError) in try api.listTargetsByRule(body) },
+        "TestEventPattern": { api, body throws(AWSServiceError) in try api.testEventPattern(body) },
+        "CreateEventBus": { api, body throws(AWSServiceError) in try api.createEventBus(body) },
+        "DescribeEventBus": { api, body throws(AWSServiceError) in try api.describeEventBus(body) },
+        "ListEventBuses": { api, body throws(AWSServiceError) in try api.listEventBuses(body) },
+        "DeleteEventBus": { api, body throws(AWSServiceError) in try api.deleteEventBus(body) },
     ]
 
     func perform(target: String, body: JSONValue) throws(AWSServiceError) -> JSONValue {

@@ -1,0 +1,72 @@
+import PushBridgeCore
+import PushBridgeJSON
+
+extension EventsAPI {
+    /// AWS's default quota of targets per rule.
+    static let maximumTargetsPerRule = 5
+
+    func putTargets(_ body: JSONValue) throws(AWSServiceError) -> JSONValue {
+        let parameters = try RequestParameters(body)
+        let ruleName = try parameters.required("Rule")
+        let bus = try parameters.busName()
+        guard let elements = try parameters.array("Targets"), (1...100).contains(elements.count) else {
+            throw .validation(
+                "1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length between 1 and 100"
+            )
+        }
+        guard let rule = runtime.router.rule(ruleName, bus: bus) else {
+            throw .resourceNotFound("Rule \(ruleName) does not exist on EventBus \(bus).")
+        }
+        let targets = try elements.map { (element) throws(AWSServiceError) -> TargetDefinition in
+            try TargetDefinition(json: element, retryDefaults: runtime.retryDefaults)
+        }
+        let newIds = Set(targets.map(\.id)).subtracting(rule.targets.map(\.id))
+        guard rule.targets.count + newIds.count <= Self.maximumTargetsPerRule else {
+            throw .limitExceeded(
+                "The requested resource exceeds the maximum number allowed: a rule can have at most \(Self.maximumTargetsPerRule) targets."
+            )
+        }
+        let rejected = try runtime.router.putTargets(rule: ruleName, bus: bus, targets: targets)
+        return [
+            "FailedEntryCount": .number(JSONNumber(rejected.count)),
+            "FailedEntries": .array(
+                rejected.map {
+                    [
+                        "TargetId": .string($0.targetId), "ErrorCode": .string($0.rejection.errorCode),
+                        "ErrorMessage": .string($0.rejection.errorMessage),
+                    ]
+                }
+            ),
+        ]
+    }
+
+    func removeTargets(_ body: JSONValue) throws(AWSServiceError) -> JSONValue {
+        let parameters = try RequestParameters(body)
+        let ids = try (parameters.array("Ids") ?? []).compactMap(\.stringValue)
+        guard (1...100).contains(ids.count) else {
+            throw .validation("1 validation error detected: Value at 'ids' failed to satisfy constraint: Member must have length between 1 and 100")
+        }
+        let missing = try runtime.router.removeTargets(rule: try parameters.required("Rule"), bus: try parameters.busName(), ids: ids)
+        return [
+            "FailedEntryCount": .number(JSONNumber(missing.count)),
+            "FailedEntries": .array(
+                missing.map {
+                    ["TargetId": .string($0), "ErrorCode": "ResourceNotFoundException", "ErrorMessage": .string("Target \($0) does not exist.")]
+                }
+            ),
+        ]
+    }
+
+    func listTargetsByRule(_ body: JSONValue) throws(AWSServiceError) -> JSONValue {
+        let parameters = try RequestParameters(body)
+        let ruleName = try parameters.required("Rule")
+        let bus = try parameters.busName()
+        guard let rule = runtime.router.rule(ruleName, bus: bus) else {
+            throw .resourceNotFound("Rule \(ruleName) does not exist on EventBus \(bus).")
+        }
+        let page = try Page(rule.targets, parameters: parameters)
+        var object = JSONObject([("Targets", .array(page.items.map { .object($0.definition) }))])
+        if let token = page.nextToken { object["NextToken"] = .string(token) }
+        return .object(object)
+    }
+}
