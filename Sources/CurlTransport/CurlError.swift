@@ -1,0 +1,49 @@
+import CCurl
+
+/// Why a request produced no response.
+public struct CurlError: Error, Sendable, CustomStringConvertible {
+    /// The failure classes callers act on; the exact cause stays in ``curlCode`` and ``message``.
+    public enum Kind: Sendable, Hashable {
+        /// `CURLE_OPERATION_TIMEDOUT`: the connect or total timeout of the request expired.
+        case timeout
+        /// The server could not be reached, or the connection broke before a complete response.
+        case connectionFailed
+        /// The calling task was cancelled, or the client shut down before the transfer completed.
+        case cancelled
+        /// Anything else: a malformed URL, a TLS failure, an unsupported scheme, ...
+        case other
+    }
+
+    public var kind: Kind
+    /// The `CURLcode` libcurl reported, or 0 when the failure did not come from libcurl (cancellation, shutdown).
+    public var curlCode: Int32
+    public var message: String
+
+    public init(kind: Kind, curlCode: Int32 = 0, message: String) {
+        self.kind = kind
+        self.curlCode = curlCode
+        self.message = message
+    }
+
+    public var description: String {
+        "CurlError(\(kind), code \(curlCode)): \(message)"
+    }
+
+    static func cancelled(_ message: String) -> CurlError {
+        CurlError(kind: .cancelled, message: message)
+    }
+
+    /// Classifies a failed transfer; `detail` is the transfer's `CURLOPT_ERRORBUFFER` text, which names the host or
+    /// the timeout, and is preferred over the generic `curl_easy_strerror` text.
+    init(code: CURLcode, detail: String) {
+        let kind: Kind =
+            switch code {
+            case CURLE_OPERATION_TIMEDOUT: .timeout
+            case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING:
+                .connectionFailed
+            default: .other
+            }
+        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        self.init(kind: kind, curlCode: Int32(truncatingIfNeeded: code.rawValue), message: message)
+    }
+}
