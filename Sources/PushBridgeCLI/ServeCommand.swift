@@ -63,6 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: PUSHBRIDGE_LOG_LEVEL] (default: info)")
     var logLevel: Logger.Level?
 
+    @Option(help: "JSON file of event buses, rules and targets to load at start. [env: PUSHBRIDGE_CONFIG]")
+    var config: String?
+
     @Flag(help: "Start without the built-in 'Entity Updated' rule. [env: PUSHBRIDGE_NO_DEFAULT_RULE=1]")
     var noDefaultRule = false
 
@@ -91,6 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.outboundBufferFrames = try setting(outboundBufferFrames, "OUTBOUND_BUFFER_FRAMES") ?? configuration.outboundBufferFrames
         configuration.maximumPutEventsSize = try setting(maxPutEventsSize, "MAX_PUT_EVENTS_SIZE") ?? configuration.maximumPutEventsSize
         configuration.queueCapacity = try setting(queueCapacity, "QUEUE_CAPACITY") ?? configuration.queueCapacity
+        configuration.rulesFile = try setting(config, "CONFIG")
         configuration.installDefaultRule = !(noDefaultRule || environment["PUSHBRIDGE_NO_DEFAULT_RULE"] == "1")
         guard (1...65535).contains(configuration.port) || configuration.port == 0 else {
             throw ValidationError("--port must be between 1 and 65535 (or 0 for any free port).")

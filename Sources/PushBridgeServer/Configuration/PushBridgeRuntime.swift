@@ -33,6 +33,7 @@ public final class PushBridgeRuntime: Sendable {
         )
         self.ingest = EventIngest(validator: PutEventsValidator(maximumRequestSize: configuration.maximumPutEventsSize), router: router)
         if configuration.installDefaultRule { try DefaultRouting.install(into: router) }
+        if let rulesFile = configuration.rulesFile { try RulesFile.apply(path: rulesFile, to: self) }
     }
 }
 

@@ -30,6 +30,8 @@ public struct ServerConfiguration: Sendable {
     public var deadLetterCapacity = 100_000
     /// Install the sample's `Entity Updated` rule at start.
     public var installDefaultRule = true
+    /// A JSON file of buses, rules and targets to load at start (see ``RulesFile``).
+    public var rulesFile: String?
 
     public init() {}
 }
