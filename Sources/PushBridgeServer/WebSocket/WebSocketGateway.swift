@@ -7,6 +7,7 @@ import NIOCore
 import NIOWebSocket
 import PushBridgeCore
 import PushBridgeJSON
+import ServiceLifecycle
 
 /// API Gateway's WebSocket side: $connect, route selection on `action`, $disconnect.
 struct WebSocketGateway {
@@ -62,19 +63,37 @@ struct WebSocketGateway {
             return logger
         }()
         runtime.registry.register(record, sink: mailbox)
+        let registry = runtime.registry
+        try? await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.addHandler(
+                InboundActivityHandler { registry.touch(connectionId, at: .now()) },
+                position: .first
+            )
+        }.get()
         logger.debug("Connected", metadata: ["pb.source.ip": "\(record.sourceIp)", "pb.path": "\(path)"])
         defer {
             runtime.registry.remove(connectionId)
             mailbox.finish()
             logger.debug("Disconnected")
         }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await Self.write(from: mailbox, to: outbound, maximumFrameSize: configuration.maximumFrameSize) }
-            group.addTask {
-                await self.read(inbound, connectionId: connectionId, mailbox: mailbox, logger: logger)
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await Self.write(from: mailbox, to: outbound, maximumFrameSize: configuration.maximumFrameSize) }
+                group.addTask {
+                    await self.read(inbound, connectionId: connectionId, mailbox: mailbox, logger: logger)
+                }
+                await group.next()
+                group.cancelAll()
             }
-            await group.next()
-            group.cancelAll()
+        } onGracefulShutdown: {
+            // $disconnect on shutdown says "come back later" (1001), not "all done". The close frame goes
+            // straight to the channel: the server cancels this handler right after, before its writer could.
+            let reason = "Going away: server shutting down"
+            mailbox.close(code: CloseCode.goingAway, reason: reason)
+            var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+            data.write(webSocketErrorCode: .goingAway)
+            data.writeString(reason)
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data), promise: nil)
         }
     }
 
