@@ -23,9 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
@@ -65,11 +67,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Target kinds that leave the process: signed webhooks and AWS endpoints (EventBridge, SQS, API Gateway).
+        .target(
+            name: "OutboundTargets",
+            dependencies: [
+                "PushBridgeCore",
+                "PushBridgeJSON",
+                "CurlTransport",
+                "AWSSigV4",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: HTTP APIs and the WebSocket gateway.
         .target(
             name: "PushBridgeServer",
             dependencies: [
                 "PushBridgeCore",
+                "OutboundTargets",
+                "CurlTransport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 "PushBridgeJSON",
                 "EventPatterns",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -101,6 +120,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OutboundTargetsTests",
+            dependencies: ["OutboundTargets", "PushBridgeCore", "PushBridgeJSON", "CurlTransport", "AWSSigV4"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PushBridgeJSONTests", dependencies: ["PushBridgeJSON"], swiftSettings: swiftSettings),

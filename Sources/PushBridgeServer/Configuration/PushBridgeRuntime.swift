@@ -17,7 +17,7 @@ public final class PushBridgeRuntime: Sendable {
         RetryPolicy(baseDelay: configuration.retryBaseDelay, maximumDelay: configuration.retryMaximumDelay)
     }
 
-    public init(configuration: ServerConfiguration, logger: Logger) throws {
+    public init(configuration: ServerConfiguration, observer: any DeliveryObserver = NoDeliveryObserver(), logger: Logger) throws {
         self.configuration = configuration
         self.registry = ConnectionRegistry(maximumSubscriptionsPerConnection: configuration.maximumSubscriptionsPerConnection)
         self.deadLetters = InMemoryDeadLetterStore(maximumEntries: configuration.deadLetterCapacity, logger: logger)
@@ -29,6 +29,7 @@ public final class PushBridgeRuntime: Sendable {
             delivererFactory: BuiltInTargets(registry: registry, statistics: fanOutStatistics, account: configuration.account),
             deadLetters: deadLetters,
             workers: workers,
+            observer: observer,
             logger: logger
         )
         self.ingest = EventIngest(validator: PutEventsValidator(maximumRequestSize: configuration.maximumPutEventsSize), router: router)
