@@ -43,7 +43,7 @@ public enum PushBridgeApplication {
                 )
             ),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PushBridge"),
-            services: [runtime.workers, reaper],
+            services: [runtime.httpClient, runtime.workers, reaper],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )

@@ -39,6 +39,24 @@ extension TargetDefinition {
                 pathParameterValues.append(path)
             }
         }
+        var headerParameters: [(String, String)] = []
+        var webhookSecret: String?
+        var definition = object
+        if case .object(var http) = object["HttpParameters"] ?? .null, case .object(var headers) = http["HeaderParameters"] ?? .null {
+            for (name, value) in headers {
+                guard case .string(let text) = value else {
+                    throw .validation("Target \(id): HttpParameters.HeaderParameters values must be strings.")
+                }
+                if name.lowercased() == Self.webhookSecretParameter {
+                    webhookSecret = text
+                } else {
+                    headerParameters.append((name, text))
+                }
+            }
+            headers = JSONObject(headers.filter { $0.key.lowercased() != Self.webhookSecretParameter }.map { ($0.key, $0.value) })
+            http["HeaderParameters"] = headers.isEmpty ? nil : .object(headers)
+            definition["HttpParameters"] = http.isEmpty ? nil : .object(http)
+        }
         self.init(
             id: id,
             arn: arn,
@@ -46,8 +64,10 @@ extension TargetDefinition {
             retryPolicy: retryPolicy,
             deadLetterArn: deadLetterArn,
             pathParameterValues: pathParameterValues,
-            definition: object
+            definition: definition
         )
+        self.headerParameters = headerParameters
+        self.webhookSecret = webhookSecret
     }
 
     private static func isIdCharacter(_ character: Character) -> Bool {

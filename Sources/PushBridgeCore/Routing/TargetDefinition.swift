@@ -9,8 +9,20 @@ public struct TargetDefinition: Sendable, Equatable {
     public var deadLetterArn: String?
     /// `HttpParameters.PathParameterValues`: JSON paths into the event; the first selects the routing key.
     public var pathParameterValues: [String]
+    /// `HttpParameters.HeaderParameters`: extra headers for HTTP targets.
+    public var headerParameters: [(String, String)] = []
+    /// A webhook's Standard Webhooks secret (`whsec_…`), taken from the header parameter `webhook-secret`;
+    /// it is never sent as a header and never echoed.
+    public var webhookSecret: String?
     /// The target as it was given, echoed by ListTargetsByRule (secrets removed).
     public var definition: JSONObject
+
+    public static func == (lhs: TargetDefinition, rhs: TargetDefinition) -> Bool {
+        lhs.id == rhs.id && lhs.arn == rhs.arn && lhs.input == rhs.input && lhs.retryPolicy == rhs.retryPolicy
+            && lhs.deadLetterArn == rhs.deadLetterArn && lhs.pathParameterValues == rhs.pathParameterValues
+            && lhs.headerParameters.elementsEqual(rhs.headerParameters, by: ==) && lhs.webhookSecret == rhs.webhookSecret
+            && lhs.definition == rhs.definition
+    }
 
     public init(
         id: String,
@@ -34,6 +46,11 @@ public struct TargetDefinition: Sendable, Equatable {
     public static let webSocketArnPrefix = "arn:pushbridge:websocket:"
 
     public var isWebSocketTarget: Bool { arn.hasPrefix(Self.webSocketArnPrefix) }
+
+    /// The name of the header parameter that carries a webhook's signing secret.
+    public static let webhookSecretParameter = "webhook-secret"
+
+    public var isWebhookTarget: Bool { arn.hasPrefix("http://") || arn.hasPrefix("https://") }
 
     /// The path that selects the routing key: the first path parameter, or `$.detail.entityId`.
     public var routingKeyPath: String { pathParameterValues.first ?? "$.detail.entityId" }

@@ -1,4 +1,6 @@
+import CurlTransport
 import Logging
+import OutboundTargets
 import PushBridgeCore
 
 /// The domain objects one server runs on, wired together once.
@@ -10,6 +12,8 @@ public final class PushBridgeRuntime: Sendable {
     public let router: EventRouter
     public let ingest: EventIngest
     public let fanOutStatistics: FanOutStatistics
+    /// The one outbound HTTP client (libcurl) every webhook and AWS target shares.
+    public let httpClient: CurlHTTPClient
     public let connectionIds = ConnectionIDGenerator()
     public let requestIds = ConnectionIDGenerator()
     /// The retry policy a target gets when PutTargets gives none (EventBridge's limits, our backoff).
@@ -23,10 +27,16 @@ public final class PushBridgeRuntime: Sendable {
         self.deadLetters = InMemoryDeadLetterStore(maximumEntries: configuration.deadLetterCapacity, logger: logger)
         self.workers = DeliveryWorkers()
         self.fanOutStatistics = FanOutStatistics()
+        self.httpClient = CurlHTTPClient(logger: logger)
         self.router = EventRouter(
             account: configuration.account,
             queueCapacity: configuration.queueCapacity,
-            delivererFactory: BuiltInTargets(registry: registry, statistics: fanOutStatistics, account: configuration.account),
+            delivererFactory: BuiltInTargets(
+                registry: registry,
+                statistics: fanOutStatistics,
+                account: configuration.account,
+                outbound: OutboundTargetFactory(client: httpClient, timeout: configuration.outboundTimeout)
+            ),
             deadLetters: deadLetters,
             workers: workers,
             observer: observer,
@@ -43,12 +53,17 @@ struct BuiltInTargets: TargetDelivererFactory {
     let registry: ConnectionRegistry
     let statistics: FanOutStatistics
     let account: AccountContext
+    let outbound: OutboundTargetFactory
 
     func deliverer(for target: TargetDefinition, rule: RuleDefinition) throws(TargetRejection) -> any TargetDeliverer {
         if target.isWebSocketTarget { return WebSocketFanOut(registry: registry, statistics: statistics) }
+        if outbound.handles(target) { return try outbound.deliverer(for: target) }
         throw TargetRejection(
             errorCode: "ValidationException",
-            errorMessage: "Target \(target.id): unsupported Arn \(target.arn); use \(account.webSocketTargetArn) for WebSocket subscribers."
+            errorMessage: """
+                Target \(target.id): unsupported Arn \(target.arn); use \(account.webSocketTargetArn) for WebSocket subscribers, \
+                an http(s):// URL for a webhook, or an EventBridge bus, SQS queue or API Gateway WebSocket API ARN.
+                """
         )
     }
 }

@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable {
     public var retryBaseDelay: Duration = .seconds(1)
     public var retryMaximumDelay: Duration = .seconds(300)
     public var deadLetterCapacity = 100_000
+    /// Total time allowed for one webhook or AWS call.
+    public var outboundTimeout: Duration = .seconds(10)
     /// Install the sample's `Entity Updated` rule at start.
     public var installDefaultRule = true
     /// A JSON file of buses, rules and targets to load at start (see ``RulesFile``).

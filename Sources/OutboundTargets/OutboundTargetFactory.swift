@@ -1,0 +1,65 @@
+import AWSSigV4
+import CurlTransport
+import Foundation
+import PushBridgeCore
+
+/// Makes deliverers for the target kinds that leave the process, chosen by the target's Arn:
+/// a webhook URL, an EventBridge bus, an SQS queue, or an API Gateway WebSocket API.
+public struct OutboundTargetFactory: Sendable {
+    public let client: CurlHTTPClient
+    public let environment: [String: String]
+    public let timeout: Duration
+
+    public init(client: CurlHTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment, timeout: Duration = .seconds(10)) {
+        self.client = client
+        self.environment = environment
+        self.timeout = timeout
+    }
+
+    /// Whether this factory is the one to ask about `target`.
+    public func handles(_ target: TargetDefinition) -> Bool {
+        target.isWebhookTarget || AWSTargetArn(target.arn) != nil
+    }
+
+    public func deliverer(for target: TargetDefinition) throws(TargetRejection) -> any TargetDeliverer {
+        if target.isWebhookTarget {
+            guard URL(string: target.arn)?.host != nil else {
+                throw TargetRejection(errorCode: "ValidationException", errorMessage: "Target \(target.id): \(target.arn) is not a valid URL.")
+            }
+            var signer: WebhookSigner?
+            if let secret = target.webhookSecret {
+                do {
+                    signer = try WebhookSigner(secret: secret)
+                } catch {
+                    throw TargetRejection(errorCode: "ValidationException", errorMessage: "Target \(target.id): \(error.description).")
+                }
+            }
+            return WebhookDeliverer(url: target.arn, signer: signer, headers: target.headerParameters, client: client, timeout: timeout)
+        }
+        guard let arn = AWSTargetArn(target.arn) else {
+            throw TargetRejection(errorCode: "ValidationException", errorMessage: "Target \(target.id): unsupported Arn \(target.arn).")
+        }
+        guard let credentials = AWSCredentials.fromEnvironment(environment) else {
+            throw TargetRejection(
+                errorCode: "ValidationException",
+                errorMessage: "Target \(target.id): no AWS credentials to sign with; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the server."
+            )
+        }
+        let caller = AWSCaller(client: client, credentials: credentials, timeout: timeout)
+        switch arn.kind {
+        case .eventBus:
+            let endpoint = AWSEndpoints.endpoint(service: "EventBridge", region: arn.region, environment: environment)
+            return EventBridgeDeliverer(caller: caller, endpoint: endpoint, region: arn.region, busArn: arn.arn)
+        case .sqsQueue(let name):
+            let endpoint = AWSEndpoints.endpoint(service: "SQS", region: arn.region, environment: environment)
+            return SQSDeliverer(caller: caller, endpoint: endpoint, region: arn.region, account: arn.account, queueName: name)
+        case .webSocketApi(let apiId, let stage):
+            let configured = ["AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI", "AWS_ENDPOINT_URL"].contains { !(environment[$0] ?? "").isEmpty }
+            let endpoint =
+                configured
+                ? AWSEndpoints.endpoint(service: "ApiGatewayManagementApi", region: arn.region, environment: environment)
+                : "https://\(apiId).execute-api.\(arn.region).amazonaws.com/\(stage)"
+            return APIGatewayDeliverer(caller: caller, endpoint: endpoint, region: arn.region)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import CurlTransport
+import PushBridgeCore
+import PushBridgeJSON
+
+/// Sends each target input to an SQS queue with SendMessage (awsJson1_0, as current SDKs speak it).
+public struct SQSDeliverer: TargetDeliverer {
+    public let caller: AWSCaller
+    public let endpoint: String
+    public let region: String
+    public let queueURL: String
+    public var maximumConcurrency: Int { 8 }
+
+    public init(caller: AWSCaller, endpoint: String, region: String, account: String, queueName: String) {
+        self.caller = caller
+        self.endpoint = endpoint
+        self.region = region
+        self.queueURL = "\(endpoint)/\(account)/\(queueName)"
+    }
+
+    public func deliver(_ message: DeliveryMessage) async -> DeliveryOutcome {
+        let body: JSONValue = ["QueueUrl": .string(queueURL), "MessageBody": .string(message.input)]
+        do {
+            let response = try await caller.send(
+                method: "POST",
+                url: endpoint + "/",
+                signingName: "sqs",
+                region: region,
+                headers: [("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "AmazonSQS.SendMessage")],
+                body: Array(body.jsonText.utf8)
+            )
+            return HTTPOutcome.classify(response)
+        } catch {
+            return HTTPOutcome.classify(error)
+        }
+    }
+}
