@@ -60,6 +60,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Messages one target's queue may hold. [env: PUSHBRIDGE_QUEUE_CAPACITY] (default: 100000)")
     var queueCapacity: Int?
 
+    @Option(help: "Time allowed for one webhook or AWS call, in seconds. [env: PUSHBRIDGE_OUTBOUND_TIMEOUT] (default: 10)")
+    var outboundTimeout: Double?
+
+    @Option(help: "Retry backoff base, in milliseconds: retry n waits up to base × 2ⁿ. [env: PUSHBRIDGE_RETRY_BASE_DELAY_MS] (default: 1000)")
+    var retryBaseDelayMs: Int?
+
+    @Option(help: "Longest wait between retries, in milliseconds. [env: PUSHBRIDGE_RETRY_MAX_DELAY_MS] (default: 300000)")
+    var retryMaxDelayMs: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: PUSHBRIDGE_LOG_LEVEL] (default: info)")
     var logLevel: Logger.Level?
 
@@ -95,6 +104,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maximumPutEventsSize = try setting(maxPutEventsSize, "MAX_PUT_EVENTS_SIZE") ?? configuration.maximumPutEventsSize
         configuration.queueCapacity = try setting(queueCapacity, "QUEUE_CAPACITY") ?? configuration.queueCapacity
         configuration.rulesFile = try setting(config, "CONFIG")
+        if let seconds: Double = try setting(outboundTimeout, "OUTBOUND_TIMEOUT") {
+            configuration.outboundTimeout = .milliseconds(Int64(seconds * 1000))
+        }
+        if let milliseconds: Int = try setting(retryBaseDelayMs, "RETRY_BASE_DELAY_MS") { configuration.retryBaseDelay = .milliseconds(milliseconds) }
+        if let milliseconds: Int = try setting(retryMaxDelayMs, "RETRY_MAX_DELAY_MS") {
+            configuration.retryMaximumDelay = .milliseconds(milliseconds)
+        }
         configuration.installDefaultRule = !(noDefaultRule || environment["PUSHBRIDGE_NO_DEFAULT_RULE"] == "1")
         guard (1...65535).contains(configuration.port) || configuration.port == 0 else {
             throw ValidationError("--port must be between 1 and 65535 (or 0 for any free port).")
