@@ -12,7 +12,7 @@ public enum DefaultRouting {
     public static let inputPathsMap = ["entityId": "$.detail.entityId", "message": "$.detail.message"]
     public static let inputTemplate = #"{"type":"Entity Updated","entityId":<entityId>,"message":<message>}"#
 
-    public static func install(into router: EventRouter) throws {
+    public static func install(into router: EventRouter, retryPolicy: RetryPolicy = .default) throws {
         try router.putRule(
             name: ruleName,
             bus: AccountContext.defaultBusName,
@@ -39,6 +39,7 @@ public enum DefaultRouting {
             id: targetId,
             arn: router.account.webSocketTargetArn,
             input: .transformer(transformer),
+            retryPolicy: retryPolicy,
             pathParameterValues: ["$.detail.entityId"],
             definition: definition
         )

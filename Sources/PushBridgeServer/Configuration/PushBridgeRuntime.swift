@@ -43,7 +43,7 @@ public final class PushBridgeRuntime: Sendable {
             logger: logger
         )
         self.ingest = EventIngest(validator: PutEventsValidator(maximumRequestSize: configuration.maximumPutEventsSize), router: router)
-        if configuration.installDefaultRule { try DefaultRouting.install(into: router) }
+        if configuration.installDefaultRule { try DefaultRouting.install(into: router, retryPolicy: retryDefaults) }
         if let rulesFile = configuration.rulesFile { try RulesFile.apply(path: rulesFile, to: self) }
     }
 }
