@@ -71,7 +71,7 @@ public final class EventRouter: Sendable {
             guard let rule = bus.rules[ruleName], rule.state == .enabled else { continue }
             let context = TargetInput.Context(ruleName: rule.name, ruleArn: rule.arn)
             for target in rule.targets {
-                let routingKey = (try? JSONPath(target.routingKeyPath))?.evaluate(event.json).flatMap(Self.routingKeyText)
+                let routingKey = target.routingKeySelector?.evaluate(event.json).flatMap(Self.routingKeyText)
                 messages.append(
                     DeliveryMessage(
                         event: event,
@@ -319,7 +319,7 @@ public final class EventRouter: Sendable {
         let message = DeliveryMessage(
             event: event,
             input: target.input.render(event, context: context),
-            routingKey: (try? JSONPath(target.routingKeyPath))?.evaluate(event.json).flatMap(Self.routingKeyText),
+            routingKey: target.routingKeySelector?.evaluate(event.json).flatMap(Self.routingKeyText),
             target: entry.target,
             ruleArn: rule.arn,
             targetArn: target.arn

@@ -8,7 +8,11 @@ public struct TargetDefinition: Sendable, Equatable {
     public var retryPolicy: RetryPolicy
     public var deadLetterArn: String?
     /// `HttpParameters.PathParameterValues`: JSON paths into the event; the first selects the routing key.
-    public var pathParameterValues: [String]
+    public var pathParameterValues: [String] {
+        didSet { routingKeySelector = Self.selector(for: pathParameterValues) }
+    }
+    /// ``routingKeyPath`` compiled once, so routing an event does not parse it again.
+    public private(set) var routingKeySelector: JSONPath?
     /// `HttpParameters.HeaderParameters`: extra headers for HTTP targets.
     public var headerParameters: [(String, String)] = []
     /// A webhook's Standard Webhooks secret (`whsec_…`), taken from the header parameter `webhook-secret`;
@@ -39,6 +43,7 @@ public struct TargetDefinition: Sendable, Equatable {
         self.retryPolicy = retryPolicy
         self.deadLetterArn = deadLetterArn
         self.pathParameterValues = pathParameterValues
+        self.routingKeySelector = Self.selector(for: pathParameterValues)
         self.definition = definition ?? JSONObject([("Id", .string(id)), ("Arn", .string(arn))])
     }
 
@@ -54,4 +59,8 @@ public struct TargetDefinition: Sendable, Equatable {
 
     /// The path that selects the routing key: the first path parameter, or `$.detail.entityId`.
     public var routingKeyPath: String { pathParameterValues.first ?? "$.detail.entityId" }
+
+    private static func selector(for pathParameterValues: [String]) -> JSONPath? {
+        try? JSONPath(pathParameterValues.first ?? "$.detail.entityId")
+    }
 }
