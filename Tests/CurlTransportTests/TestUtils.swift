@@ -180,24 +180,23 @@ func withTestServer<T: Sendable>(
     // ServiceGroup stops services in reverse order: the server first, then the client.
     let services: [any Service] = (client.map { [$0] } ?? []) + [app]
     let group = ServiceGroup(configuration: .init(services: services, logger: quietLogger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        defer { tasks.cancelAll() }
-        do {
-            let port = try await withTimeout("the server to start") {
-                for await port in ports { return port }
-                throw TimeoutError(what: "the server port (stream ended)")
-            }
-            let result = try await body("http://127.0.0.1:\(port)", probe)
-            probe.releaseSlow()
-            await group.triggerGracefulShutdown()
-            try await withTimeout("the services to shut down") { try await tasks.next() }
-            return result
-        } catch {
-            probe.releaseSlow()
-            await group.triggerGracefulShutdown()
-            throw error
+    let running = Task { try await group.run() }
+    do {
+        let port = try await withTimeout("the server to start") {
+            for await port in ports { return port }
+            throw TimeoutError(what: "the server port (stream ended)")
         }
+        let result = try await body("http://127.0.0.1:\(port)", probe)
+        probe.releaseSlow()
+        await group.triggerGracefulShutdown()
+        try await withTimeout("the services to shut down") { try await running.value }
+        return result
+    } catch {
+        probe.releaseSlow()
+        await group.triggerGracefulShutdown()
+        running.cancel()
+        _ = await running.result
+        throw error
     }
 }
 
