@@ -185,10 +185,11 @@ public struct DeliveryQueueState: ~Copyable {
     private mutating func promoteDue(now: Timestamp) {
         while let first = dueTimes.min, first.at <= now {
             dueTimes.removeMin()
-            if var item = waiting.removeValue(forKey: first.id) {
-                item.dueAt = nil
-                ready.append(item)
-            }
+            // Skip entries left behind by retryNow/cancelRetry: the item may be waiting again with a later due time.
+            guard var item = waiting[first.id], item.dueAt == first.at else { continue }
+            waiting[first.id] = nil
+            item.dueAt = nil
+            ready.append(item)
         }
     }
 

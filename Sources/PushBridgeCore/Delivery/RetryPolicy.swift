@@ -62,7 +62,8 @@ public struct RetryPolicy: Sendable, Equatable, Codable {
     public func backoffCeiling(retry: Int) -> Int64 {
         let base = baseDelay.wholeMilliseconds
         let cap = maximumDelay.wholeMilliseconds
-        guard retry < 62, base > 0 else { return cap }
+        guard base > 0 else { return 0 }
+        guard retry < 62 else { return cap }
         let (scaled, overflow) = base.multipliedReportingOverflow(by: Int64(1) << Int64(retry))
         return overflow ? cap : min(cap, scaled)
     }

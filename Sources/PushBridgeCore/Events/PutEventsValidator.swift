@@ -76,21 +76,21 @@ public struct PutEventsValidator: Sendable {
         guard case .some(.object(let detail)) = try? JSONParser.parse(detailText) else {
             return .failure(.init(result: .malformedDetail))
         }
+        let invalidTime = EntryError(
+            result: .failed(
+                code: "InvalidArgument",
+                message: "Parameter Time is not valid. Reason: Time must be epoch seconds or an RFC 3339 timestamp."
+            )
+        )
         var time: Timestamp?
         switch entry.time {
         case .none: time = nil
-        case .epochSeconds(let seconds): time = Timestamp(milliseconds: Int64((seconds * 1000).rounded(.down)))
+        case .epochSeconds(let seconds):
+            // Years 0001–9999, as RFC 3339 can write them; also keeps the Int64 conversion from trapping.
+            guard (-62_135_596_800...253_402_300_799).contains(seconds) else { return .failure(invalidTime) }
+            time = Timestamp(milliseconds: Int64((seconds * 1000).rounded(.down)))
         case .text(let text):
-            guard let parsed = Timestamp(rfc3339: text) else {
-                return .failure(
-                    .init(
-                        result: .failed(
-                            code: "InvalidArgument",
-                            message: "Parameter Time is not valid. Reason: Time must be epoch seconds or an RFC 3339 timestamp."
-                        )
-                    )
-                )
-            }
+            guard let parsed = Timestamp(rfc3339: text) else { return .failure(invalidTime) }
             time = parsed
         }
         return .success(ValidEntry(entry: entry, detail: .object(detail), time: time))

@@ -23,7 +23,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// RFC 3339 with second precision and `Z`, the form of an EventBridge event's `time`.
     public var rfc3339Seconds: String {
-        Date(timeIntervalSince1970: Double(milliseconds / 1000)).formatted(.iso8601)
+        let (seconds, remainder) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        return Date(timeIntervalSince1970: Double(remainder < 0 ? seconds - 1 : seconds)).formatted(.iso8601)
     }
 
     /// ISO 8601 with milliseconds, the form API Gateway's GetConnection returns.
