@@ -106,6 +106,7 @@ let package = Package(
             dependencies: [
                 "PushBridgeServer",
                 "PushBridgeCore",
+                "CurlTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,11 +1,47 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct PushBridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pushbridge",
         abstract: "A self-hosted WebSocket push server that speaks the AWS wire (EventBridge, API Gateway, SQS-style retries).",
-        subcommands: [ServeCommand.self],
+        discussion: """
+            `pushbridge serve` runs the server (the default command). The other commands talk to a running server:
+            --server or PUSHBRIDGE_URL says where (default http://127.0.0.1:8080), and the admin token comes from
+            --token, PUSHBRIDGE_ADMIN_TOKEN, or the file serve wrote (~/.pushbridge/admin-token).
+
+            Find why an event failed, and send it again:
+              pushbridge queues                     # which target has dead letters or retries
+              pushbridge dlq list --target push     # the failed events, with their error codes
+              pushbridge dlq show ID                # every attempt and the event
+              pushbridge dlq redrive ID             # or: --target push --since 1h, or --all --rate 50
+
+            \(exitCodesHelp)
+            """,
+        subcommands: [
+            ServeCommand.self, QueuesCommand.self, DLQCommand.self, RetriesCommand.self, ConnectionsCommand.self, SubscriptionsCommand.self,
+            PutEventsCommand.self, PostToConnectionCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self
     )
+
+    /// As ArgumentParser's, except that usage errors exit with 1 (see ``ExitStatus``).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.failure.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -78,6 +78,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Start without the built-in 'Entity Updated' rule. [env: PUSHBRIDGE_NO_DEFAULT_RULE=1]")
     var noDefaultRule = false
 
+    @Option(
+        help:
+            "Bearer token for /admin/ and the CLI. [env: PUSHBRIDGE_ADMIN_TOKEN] (default: generated at start, printed once, saved to --admin-token-file)"
+    )
+    var adminToken: String?
+
+    @Option(
+        help:
+            "Where a generated admin token is saved, readable only by you (0600). [env: PUSHBRIDGE_ADMIN_TOKEN_FILE] (default: ~/.pushbridge/admin-token)"
+    )
+    var adminTokenFile: String?
+
+    @Option(
+        help:
+            "On SIGTERM/SIGINT, seconds to let in-flight deliveries finish before closing; a second signal exits at once. [env: PUSHBRIDGE_SHUTDOWN_GRACE] (default: 10)"
+    )
+    var shutdownGrace: Double?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         func setting<T: LosslessStringConvertible>(_ flag: T?, _ name: String) throws -> T? {
@@ -123,20 +141,45 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "pushbridge")
+        let graceSeconds: Double = try setting(shutdownGrace, "SHUTDOWN_GRACE") ?? 10
+        guard graceSeconds >= 0 else { throw ValidationError("--shutdown-grace must be 0 or more seconds.") }
+        configuration.adminToken = try setting(adminToken, "ADMIN_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
+        if configuration.adminToken == nil {
+            configuration.adminToken = Self.generateAdminToken(file: try setting(adminTokenFile, "ADMIN_TOKEN_FILE") ?? AdminToken.defaultFilePath)
+        }
+
+        let operations = ServeRunner.bootstrapMetrics()
         let settings = configuration
-        let (application, _) = try PushBridgeApplication.build(configuration: settings, logger: logger) { port in
+        let (application, runtime) = try PushBridgeApplication.build(configuration: settings, logger: logger, operations: operations) { port in
             let configuration = settings
             logger.info(
                 "PushBridge listening",
                 metadata: [
                     "address": "\(configuration.host):\(port)",
                     "websocket": "ws://\(configuration.host):\(port)/\(configuration.stage)",
+                    "admin": "http://\(configuration.host):\(port)/admin/",
+                    "metrics": "http://\(configuration.host):\(port)/metrics",
                     "limits":
                         "frame \(configuration.maximumFrameSize) B, message \(configuration.maximumMessageSize) B, idle \(configuration.idleTimeout), subscriptions \(configuration.maximumSubscriptionsPerConnection)",
                 ]
             )
         }
-        try await application.runService()
+        let grace = Duration.milliseconds(Int64(graceSeconds * 1000))
+        try await ServeRunner.run(application, runtime: runtime, operations: operations, grace: grace, logger: logger)
+    }
+
+    /// Makes a token, saves it 0600 to `file`, and prints it once on standard error (never to the log).
+    static func generateAdminToken(file: String) -> String {
+        let token = AdminToken.generate()
+        do {
+            try AdminToken.write(token, to: file)
+            FileHandle.standardError.write(Data("Admin token (saved to \(file), readable only by you): \(token)\n".utf8))
+        } catch {
+            FileHandle.standardError.write(
+                Data("Admin token: \(token)\n(could not save it to \(file): \(error.localizedDescription); pass it to the CLI with --token)\n".utf8)
+            )
+        }
+        return token
     }
 }
 

@@ -8,19 +8,23 @@ import ServiceLifecycle
 /// Builds the PushBridge server: HTTP APIs and the WebSocket gateway on one port, plus its background services.
 public enum PushBridgeApplication {
     /// - Parameters:
+    ///   - operations: metrics, readiness and the admin API (see ``OperatorSurface``).
     ///   - onServerRunning: called with the bound port once the server listens (tests bind port 0).
     public static func build(
         configuration: ServerConfiguration,
         logger: Logger,
+        operations: OperatorSurface = OperatorSurface(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> (application: some ApplicationProtocol, runtime: PushBridgeRuntime) {
-        let runtime = try PushBridgeRuntime(configuration: configuration, logger: logger)
+        let runtime = try PushBridgeRuntime(configuration: configuration, observer: operations.observer, logger: logger)
 
         let router = Router(context: PushBridgeRequestContext.self)
+        let webSocketRouter = Router(context: PushBridgeRequestContext.self)
+        // First: its middleware (admin auth, ingest metrics, drain gate) applies only to routes added after it.
+        operations.register(on: router, webSocketRouter: webSocketRouter, runtime: runtime)
         EventsAPIRoutes(api: EventsAPI(runtime: runtime), runtime: runtime).register(on: router)
         ConnectionsAPIRoutes(runtime: runtime).register(on: router)
 
-        let webSocketRouter = Router(context: PushBridgeRequestContext.self)
         WebSocketGateway(runtime: runtime).register(on: webSocketRouter)
 
         let reaper = ConnectionReaper(

@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var installDefaultRule = true
     /// A JSON file of buses, rules and targets to load at start (see ``RulesFile``).
     public var rulesFile: String?
+    /// The bearer token of the admin API (`/admin/`); nil keeps the admin API closed (a random token nobody knows).
+    public var adminToken: String?
 
     public init() {}
 }

@@ -1,0 +1,34 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Guards every path under `/admin` with the bearer token, before any route (or a 404) is chosen.
+struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard path == "/admin" || path.hasPrefix("/admin/") else { return try await next(request, context) }
+        guard let header = request.headers[.authorization] else {
+            return AdminResponses.error(
+                .init(
+                    status: .unauthorized,
+                    code: "Unauthorized",
+                    message: "Missing bearer token: send 'Authorization: Bearer TOKEN' with the admin token "
+                        + "(given by --admin-token, or printed at start and written to the admin token file)."
+                )
+            )
+        }
+        let prefix = "bearer "
+        guard header.count > prefix.count, header.lowercased().hasPrefix(prefix),
+            AdminToken.matches(String(header.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces), token)
+        else {
+            context.logger.notice("Admin request refused: wrong token", metadata: ["pb.path": "\(path)"])
+            return AdminResponses.error(
+                .init(status: .unauthorized, code: "Unauthorized", message: "Wrong admin token; check --token or PUSHBRIDGE_ADMIN_TOKEN.")
+            )
+        }
+        return try await next(request, context)
+    }
+}

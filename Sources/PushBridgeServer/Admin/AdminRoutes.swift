@@ -1,0 +1,76 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PushBridgeCore
+import PushBridgeJSON
+
+/// The operator API under `/admin/` (behind ``AdminAuthMiddleware``): queues, dead letters, retries,
+/// connections and subscriptions, as JSON.
+struct AdminRoutes {
+    let runtime: PushBridgeRuntime
+    /// Called when an operator disconnects a socket (for the closed-by-reason metric).
+    let onDisconnect: @Sendable () -> Void
+
+    typealias Context = PushBridgeRequestContext
+    typealias Handler = @Sendable (Request, Context) async throws -> Response
+
+    func register(on router: Router<Context>) {
+        router.get("/admin/queues") { request, context in await Self.run(request, context, queues) }
+
+        router.get("/admin/dlq") { request, context in await Self.run(request, context, listDeadLetters) }
+        router.post("/admin/dlq/redrive") { request, context in await Self.run(request, context, redrive) }
+        router.post("/admin/dlq/purge") { request, context in await Self.run(request, context, purge) }
+        router.get("/admin/dlq/:id") { request, context in await Self.run(request, context, showDeadLetter) }
+        router.delete("/admin/dlq/:id") { request, context in await Self.run(request, context, deleteDeadLetter) }
+
+        router.get("/admin/retries") { request, context in await Self.run(request, context, listRetries) }
+        router.post("/admin/retries/:target/:id/now") { request, context in await Self.run(request, context, retryNow) }
+        router.post("/admin/retries/:target/:id/cancel") { request, context in await Self.run(request, context, cancelRetry) }
+
+        router.get("/admin/connections") { request, context in await Self.run(request, context, listConnections) }
+        router.get("/admin/connections/:id") { request, context in await Self.run(request, context, showConnection) }
+        router.delete("/admin/connections/:id") { request, context in await Self.run(request, context, disconnect) }
+        router.get("/admin/subscriptions") { request, context in await Self.run(request, context, subscriptions) }
+
+        for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
+            router.on("/admin/**", method: method) { request, _ in
+                AdminResponses.error(.notFound("No admin resource \(request.method) \(request.uri.path); see `pushbridge --help`."))
+            }
+        }
+    }
+
+    /// Runs a handler, turning its errors into JSON error responses.
+    static func run(_ request: Request, _ context: Context, _ handler: Handler) async -> Response {
+        do {
+            return try await handler(request, context)
+        } catch let error as AdminError {
+            return AdminResponses.error(error)
+        } catch {
+            context.logger.error("Admin request failed", metadata: ["pb.path": "\(request.uri.path)", "pb.error": "\(error)"])
+            return AdminResponses.error(.init(status: .internalServerError, code: "InternalError", message: "\(error)"))
+        }
+    }
+
+    /// A path parameter, percent-decoded.
+    static func parameter(_ name: String, _ context: Context) -> String {
+        let raw = context.parameters.get(name) ?? ""
+        return raw.removingPercentEncoding ?? raw
+    }
+
+    // MARK: Queues
+
+    func queues(_ request: Request, _ context: Context) async throws -> Response {
+        var deadLetters: [TargetKey: Int] = [:]
+        for entry in runtime.deadLetters.list(.all) { deadLetters[entry.target, default: 0] += 1 }
+        let now = Timestamp.now()
+        let queues = runtime.router.queues().map { queue in
+            let snapshot = queue.snapshot
+            let oldest = snapshot.waitingForRetry > 0 ? queue.waitingMessages.map(\.message.event.ingestedAt).min() : nil
+            return AdminJSON.queue(snapshot, deadLetters: deadLetters[queue.target] ?? 0, oldestWaiting: oldest, now: now)
+        }
+        return AdminResponses.json(
+            AdminJSON.object([("queues", .array(queues)), ("dlqDepth", AdminJSON.int(runtime.deadLetters.count))])
+        )
+    }
+}

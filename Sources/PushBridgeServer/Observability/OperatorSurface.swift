@@ -1,0 +1,34 @@
+import Hummingbird
+import PushBridgeCore
+
+/// What operators see of a running server: metrics, readiness, and the admin API's token. Built before the
+/// server so the CLI can share the metrics registry and drive the drain.
+public struct OperatorSurface: Sendable {
+    public let metrics: PushBridgeMetrics
+    public let readiness: Readiness
+
+    public init(metrics: PushBridgeMetrics = PushBridgeMetrics(), readiness: Readiness = Readiness()) {
+        self.metrics = metrics
+        self.readiness = readiness
+    }
+
+    /// The delivery observer to give the runtime.
+    public var observer: any DeliveryObserver { MetricsDeliveryObserver(metrics: metrics) }
+
+    /// Call before any other route is added: middleware applies only to routes added after it.
+    /// Adds `/admin/…` (behind the token), `/metrics`, `/healthz`, `/readyz`, and the ingest and socket
+    /// middleware. Without a configured token the admin API gets a random one nobody knows: it stays closed.
+    func register(
+        on router: Router<PushBridgeRequestContext>,
+        webSocketRouter: Router<PushBridgeRequestContext>,
+        runtime: PushBridgeRuntime
+    ) {
+        let token = runtime.configuration.adminToken ?? AdminToken.generate()
+        router.add(middleware: AdminAuthMiddleware(token: token))
+        router.add(middleware: IngestMetricsMiddleware(metrics: metrics, readiness: readiness))
+        webSocketRouter.add(middleware: WebSocketMetricsMiddleware(metrics: metrics, readiness: readiness))
+        let metrics = self.metrics
+        AdminRoutes(runtime: runtime, onDisconnect: { metrics.operatorDisconnected() }).register(on: router)
+        ObservabilityRoutes(runtime: runtime, metrics: metrics, readiness: readiness).register(on: router)
+    }
+}

@@ -1,0 +1,142 @@
+import CoreMetrics
+import Metrics
+import Prometheus
+import PushBridgeCore
+import Synchronization
+
+/// PushBridge's metrics, recorded through swift-metrics into one Prometheus registry.
+///
+/// Counters are incremented where things happen (deliveries, ingest, sockets); gauges and counters whose source of
+/// truth is a domain object (queue depths, routed messages, slow consumers) are brought up to date by
+/// ``refresh(runtime:)`` just before each scrape.
+public final class PushBridgeMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+
+    private struct Sampled {
+        var routed: [TargetKey: (queue: ObjectIdentifier, value: Int)] = [:]
+        var queueGauges: Set<TargetKey> = []
+        var closedReported: [String: Int] = [:]
+    }
+
+    private let sampled = Mutex(Sampled())
+    private let socketsClosed = Atomic<Int>(0)
+    private let socketsClosedWhileDraining = Atomic<Int>(0)
+    private let operatorDisconnects = Atomic<Int>(0)
+
+    public static let latencyName = "pushbridge_delivery_latency_seconds"
+
+    /// The factory to bootstrap `MetricsSystem` with, so everything lands in `registry`.
+    public static func makeFactory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets[latencyName] = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30),
+            .seconds(60), .seconds(300), .seconds(900), .seconds(3600),
+        ]
+        return factory
+    }
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        self.factory = Self.makeFactory(registry: registry)
+        // Families that should be visible from the first scrape, at zero.
+        CoreMetrics.Counter(label: "pushbridge_connections_opened_total", factory: factory).increment(by: 0)
+        CoreMetrics.Counter(label: "pushbridge_events_ingested_total", factory: factory).increment(by: 0)
+        gauge("pushbridge_connections").record(0)
+        gauge("pushbridge_subscriptions").record(0)
+        gauge("pushbridge_dlq_depth").record(0)
+        for reason in ["slow_consumer", "operator", "shutdown", "other"] {
+            counter("pushbridge_connections_closed_total", [("reason", reason)]).increment(by: 0)
+        }
+    }
+
+    func counter(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory)
+    }
+
+    func gauge(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
+        CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory)
+    }
+
+    // MARK: Events from the server
+
+    func eventsIngested(_ count: Int) {
+        if count > 0 { counter("pushbridge_events_ingested_total").increment(by: count) }
+    }
+
+    func eventsRejected(code: String, count: Int = 1) {
+        if count > 0 { counter("pushbridge_events_rejected_total", [("code", code)]).increment(by: count) }
+    }
+
+    func connectionOpened() { counter("pushbridge_connections_opened_total").increment() }
+
+    func connectionClosed(draining: Bool) {
+        socketsClosed.add(1, ordering: .relaxed)
+        if draining { socketsClosedWhileDraining.add(1, ordering: .relaxed) }
+    }
+
+    func operatorDisconnected() { operatorDisconnects.add(1, ordering: .relaxed) }
+
+    // MARK: Scrape
+
+    /// Brings gauges and derived counters up to date, then renders the registry in Prometheus text format.
+    public func render(runtime: PushBridgeRuntime) -> String {
+        refresh(runtime: runtime)
+        return registry.emitToString()
+    }
+
+    func refresh(runtime: PushBridgeRuntime) {
+        gauge("pushbridge_connections").record(runtime.registry.connectionCount)
+        gauge("pushbridge_subscriptions").record(runtime.registry.subscriptionCount)
+        gauge("pushbridge_dlq_depth").record(runtime.deadLetters.count)
+        let queues = runtime.router.queues().map { ($0, $0.snapshot) }
+        let closedByReason = closedReasons(slowConsumers: runtime.fanOutStatistics.slowConsumersClosed)
+        sampled.withLock { sampled in
+            var seen: Set<TargetKey> = []
+            for (queue, snapshot) in queues {
+                let key = snapshot.target
+                seen.insert(key)
+                let labels = Self.labels(key)
+                gauge("pushbridge_queue_depth", labels).record(snapshot.depth)
+                gauge("pushbridge_queue_in_flight", labels).record(snapshot.inFlight)
+                gauge("pushbridge_queue_waiting_retry", labels).record(snapshot.waitingForRetry)
+                // Messages routed to the target by a rule match: the queue's enqueue count, as a monotonic counter
+                // even when a target is removed and recreated.
+                let identity = ObjectIdentifier(queue)
+                let previous = sampled.routed[key].flatMap { $0.queue == identity ? $0.value : nil } ?? 0
+                let delta = snapshot.counters.enqueued - previous
+                counter("pushbridge_rule_matches_total", labels).increment(by: max(0, delta))
+                sampled.routed[key] = (identity, snapshot.counters.enqueued)
+            }
+            for key in sampled.queueGauges.subtracting(seen) {
+                let labels = Self.labels(key)
+                for name in ["pushbridge_queue_depth", "pushbridge_queue_in_flight", "pushbridge_queue_waiting_retry"] {
+                    gauge(name, labels).record(0)
+                }
+            }
+            sampled.queueGauges = seen
+            for (reason, total) in closedByReason {
+                let delta = total - sampled.closedReported[reason, default: 0]
+                if delta > 0 {
+                    counter("pushbridge_connections_closed_total", [("reason", reason)]).increment(by: delta)
+                    sampled.closedReported[reason] = total
+                }
+            }
+        }
+    }
+
+    /// Closed sockets by reason, as far as the server can tell them apart: closed by the slow-consumer guard, by an
+    /// operator, during shutdown, or otherwise (the client, idle or maximum-duration timeouts, DeleteConnection).
+    private func closedReasons(slowConsumers: Int) -> [(String, Int)] {
+        let total = socketsClosed.load(ordering: .relaxed)
+        let shutdown = socketsClosedWhileDraining.load(ordering: .relaxed)
+        let byOperator = operatorDisconnects.load(ordering: .relaxed)
+        let other = max(0, total - shutdown - byOperator - slowConsumers)
+        return [("slow_consumer", slowConsumers), ("operator", byOperator), ("shutdown", shutdown), ("other", other)]
+    }
+
+    static func labels(_ key: TargetKey) -> [(String, String)] {
+        [("bus", key.busName), ("rule", key.ruleName), ("target", key.targetId)]
+    }
+}

@@ -1,0 +1,36 @@
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+/// How `pushbridge serve` runs: metrics bootstrapped once, the server, then a graceful drain on the first signal.
+public enum ServeRunner {
+    /// Bootstraps swift-metrics with a Prometheus factory (once per process) and returns the operator surface
+    /// whose `/metrics` renders that registry.
+    public static func bootstrapMetrics() -> OperatorSurface {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PushBridgeMetrics.makeFactory(registry: registry))
+        return OperatorSurface(metrics: PushBridgeMetrics(registry: registry))
+    }
+
+    /// Runs `application` until SIGTERM/SIGINT; then ``ShutdownDrain`` (up to `grace`), then the server's own graceful
+    /// shutdown (sockets closed with 1001). A second signal exits at once.
+    public static func run(
+        _ application: some Service,
+        runtime: PushBridgeRuntime,
+        operations: OperatorSurface,
+        grace: Duration,
+        logger: Logger
+    ) async throws {
+        let drain = ShutdownDrain(runtime: runtime, readiness: operations.readiness, grace: grace, logger: logger)
+        // The drain comes last so graceful shutdown reaches it first: the server keeps answering (/readyz 503)
+        // while deliveries finish, and only then stops and closes sockets with 1001.
+        var configuration = ServiceGroupConfiguration(services: [application, drain], logger: logger)
+        configuration.maximumGracefulShutdownDuration = grace + .seconds(15)
+        let group = ServiceGroup(configuration: configuration)
+        let signals = ShutdownSignals(logger: logger) { await group.triggerGracefulShutdown() }
+        signals.install()
+        try await group.run()
+        logger.info("PushBridge stopped")
+    }
+}
