@@ -34,6 +34,15 @@ public enum JSONValue: Sendable, Hashable {
         return false
     }
 
+    /// The JSON type with its article ("an object", "a number", "null"), for error messages.
+    public var typeDescription: String {
+        switch self {
+        case .null: "null"
+        case .array, .object: "an \(typeName)"
+        default: "a \(typeName)"
+        }
+    }
+
     /// A short name of the JSON type, for error messages.
     public var typeName: String {
         switch self {

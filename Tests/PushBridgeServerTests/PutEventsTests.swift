@@ -42,15 +42,15 @@ import Testing
 
     @Test func sizeLimitCountsEntriesAsAWSDoes() async throws {
         try await withPushBridgeServer(configure: { $0.maximumPutEventsSize = 1024 }) { server in
-            // Source (5) + DetailType (14) + Detail: 1025 bytes in all is over, 1024 is not.
+            // Source (5) + DetailType (14) + Detail: AWS wants the total below the limit, so 1024 is over, 1023 is not.
             func entry(detailBytes: Int) -> JSONValue {
                 let detail = #"{"entityId":"e","pad":""#
                 let pad = String(repeating: "p", count: detailBytes - detail.utf8.count - 2)
                 return ["Source": "tests", "DetailType": "Entity Updated", "Detail": .string(detail + pad + #""}"#)]
             }
-            let over = try await server.putEvents(body: entriesBody([entry(detailBytes: 1025 - 19)]))
+            let over = try await server.putEvents(body: entriesBody([entry(detailBytes: 1024 - 19)]))
             try expectAWSError(over, type: "ValidationException", message: Self.overLimit)
-            try await server.putEventsOK([entry(detailBytes: 1000 - 19)])
+            try await server.putEventsOK([entry(detailBytes: 1023 - 19)])
             try await expectStillServing(server)
         }
     }

@@ -53,8 +53,8 @@ import Testing
     @Test(arguments: [
         (#"{"action":"subscribe"}"#, "subscribe: entityId is required"),
         (#"{"action":"subscribe","entityId":12345}"#, "subscribe: entityId must be a string, not a number"),
-        (#"{"action":"subscribe","entityId":{"id":"x"}}"#, "subscribe: entityId must be a string, not a object"),
-        (#"{"action":"subscribe","entityId":null}"#, "subscribe: entityId must be a string, not a null"),
+        (#"{"action":"subscribe","entityId":{"id":"x"}}"#, "subscribe: entityId must be a string, not an object"),
+        (#"{"action":"subscribe","entityId":null}"#, "subscribe: entityId must be a string, not null"),
         (#"{"action":"subscribe","entityId":""}"#, "subscribe: entityId must not be empty"),
         (#"{"action":"subscribe","entityId":"\#(String(repeating: "x", count: 257))"}"#, "subscribe: entityId must be at most 256 UTF-8 bytes"),
         (#"{"action":"subscribe","entityId":"\#(String(repeating: "é", count: 129))"}"#, "subscribe: entityId must be at most 256 UTF-8 bytes"),

@@ -71,7 +71,7 @@ extension PutEventsEntry {
             switch object[key] {
             case .none, .null: return nil
             case .string(let value): return value
-            case .some(let other): throw AWSServiceError.serialization("\(key) must be a string, not a \(other.typeName).")
+            case .some(let other): throw AWSServiceError.serialization("\(key) must be a string, not \(other.typeDescription).")
             }
         }
         self.init()

@@ -9,7 +9,7 @@ public struct PutEventsValidator: Sendable {
     public static let maximumDetailTypeLength = 128
     public static let maximumResourceLength = 2048
 
-    /// Largest accepted request, counted as AWS counts it (see ``entrySize(_:)``). AWS's classic limit is 256 KiB.
+    /// Requests must be smaller than this, counted as AWS counts it (see ``entrySize(_:)``); AWS's classic limit is 256 KiB.
     public var maximumRequestSize: Int
 
     public init(maximumRequestSize: Int = 256 * 1024) {
@@ -37,7 +37,8 @@ public struct PutEventsValidator: Sendable {
             )
         }
         let totalSize = entries.reduce(0) { $0 + Self.entrySize($1) }
-        if totalSize > maximumRequestSize {
+        // AWS: the total must be less than the limit.
+        if totalSize >= maximumRequestSize {
             throw .validation("Total size of the entries in the request is over the limit.")
         }
         return entries.map(validate(entry:))

@@ -15,7 +15,7 @@ struct RequestParameters {
         switch object[key] {
         case .none, .null: return nil
         case .string(let value): return value
-        case .some(let other): throw .serialization("\(key) must be a string, not a \(other.typeName).")
+        case .some(let other): throw .serialization("\(key) must be a string, not \(other.typeDescription).")
         }
     }
 

@@ -14,8 +14,9 @@ struct ConnectionReaper: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
-            guard !Task.isCancelled else { return }
+            // A shutdown must not wait for the next sweep.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
             sweep(now: .now())
         }
     }

@@ -43,7 +43,7 @@ enum ClientMessage: Equatable {
     private static func entityId(_ value: JSONValue?) -> Result<String, Reason> {
         guard let value else { return .failure(Reason(message: "entityId is required")) }
         guard case .string(let entityId) = value else {
-            return .failure(Reason(message: "entityId must be a string, not a \(value.typeName)"))
+            return .failure(Reason(message: "entityId must be a string, not \(value.typeDescription)"))
         }
         guard !entityId.isEmpty else { return .failure(Reason(message: "entityId must not be empty")) }
         guard entityId.utf8.count <= maximumEntityIdBytes else {
