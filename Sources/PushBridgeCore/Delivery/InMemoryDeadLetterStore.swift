@@ -21,6 +21,10 @@ public final class InMemoryDeadLetterStore: DeadLetterStore {
 
     public func add(_ entry: DeadLetterEntry) {
         let evicted: DeadLetterEntry? = state.withLock { state in
+            if state.entries[entry.id] != nil {
+                state.entries[entry.id] = entry
+                return nil
+            }
             var evicted: DeadLetterEntry?
             if state.entries.count >= maximumEntries, let oldest = state.order.popFirst() {
                 evicted = state.entries.removeValue(forKey: oldest)

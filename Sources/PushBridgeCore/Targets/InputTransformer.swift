@@ -3,7 +3,7 @@ import PushBridgeJSON
 /// EventBridge's InputTransformer: values picked from the event by `InputPathsMap` and placed into
 /// `InputTemplate` as `<name>`.
 ///
-/// A template that is JSON is compiled once into a tree, so rendering never re-parses it. Inside a JSON
+/// A template that is a JSON object or array is compiled once into a tree, so rendering never re-parses it. Inside a JSON
 /// string a placeholder inserts the value's text; elsewhere it inserts the value as JSON.
 /// A placeholder whose path finds nothing inserts `null`, except as the whole value of an object member,
 /// where the member is left out; this is PushBridge's choice, and how the original sample's push message
@@ -142,7 +142,9 @@ public struct InputTransformer: Sendable, Equatable {
                 text += insideString ? "<\(name)>" : "\"\(marker)\(name)\""
             }
         }
-        guard let parsed = try? JSONParser.parse(text), case .object = parsed else { return .text(pieces(of: template)) }
+        guard let parsed = try? JSONParser.parse(text), parsed.objectValue != nil || parsed.arrayValue != nil else {
+            return .text(pieces(of: template))
+        }
         func node(_ value: JSONValue) -> Node {
             switch value {
             case .string(let string):

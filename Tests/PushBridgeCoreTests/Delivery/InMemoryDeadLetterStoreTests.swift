@@ -75,3 +75,18 @@ struct InMemoryDeadLetterStoreTests {
         #expect(store.list(.all).map(\.id) == ["b", "d", "e"])
     }
 }
+
+extension InMemoryDeadLetterStoreTests {
+    @Test("Adding an entry with an existing id replaces it in place")
+    func sameID() {
+        let store = InMemoryDeadLetterStore(maximumEntries: 3)
+        store.add(makeDeadLetter(id: "a", errorCode: "TIMEOUT"))
+        store.add(makeDeadLetter(id: "b"))
+        store.add(makeDeadLetter(id: "a", errorCode: "NO_RESOURCE"))
+        #expect(store.count == 2)
+        #expect(store.list(.all).map(\.id) == ["a", "b"])
+        #expect(store.entry(id: "a")?.errorCode == "NO_RESOURCE")
+        store.add(makeDeadLetter(id: "c"))
+        #expect(store.list(.all).map(\.id) == ["a", "b", "c"])
+    }
+}

@@ -128,3 +128,11 @@ struct InputTransformerTests {
         #expect(a.inputPathsMap["id"] == (try JSONPath("$.detail.entityId")))
     }
 }
+
+extension InputTransformerTests {
+    @Test("A JSON array template inserts JSON values too")
+    func arrayTemplate() throws {
+        let output = try render("[<id>, <count>, \"n: <id>\"]", ["id": "$.detail.entityId", "count": "$.detail.count"])
+        #expect(output == #"["e1",3,"n: e1"]"#)
+    }
+}
