@@ -62,5 +62,8 @@ struct JSONObjectTests {
         #expect(value["s"]?.arrayValue == nil)
         #expect(value["a"]?.stringValue == nil)
         #expect(["null", "boolean", "number", "string", "array", "object"] == [JSONValue.null, true, 1, "s", [], [:]].map(\.typeName))
+        #expect(
+            ["null", "a boolean", "a number", "a string", "an array", "an object"] == [JSONValue.null, true, 1, "s", [], [:]].map(\.typeDescription)
+        )
     }
 }

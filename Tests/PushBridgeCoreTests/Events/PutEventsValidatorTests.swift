@@ -67,40 +67,41 @@ struct PutEventsValidatorTests {
         #expect(try results([entry()]).count == 1)
     }
 
-    @Test("Total size: exactly at the limit passes, one byte over fails")
+    @Test("Total size must be below the limit: one byte under passes, exactly at it fails")
     func totalSize() throws {
         let small = PutEventsValidator(maximumRequestSize: 100)
         let overLimit = AWSServiceError.validation("Total size of the entries in the request is over the limit.")
-        #expect(throws: Never.self) { try small.validate(PutEventsRequest(entries: [entry(ofSize: 100, withTime: false)])) }
+        #expect(throws: Never.self) { try small.validate(PutEventsRequest(entries: [entry(ofSize: 99, withTime: false)])) }
+        #expect(throws: overLimit) { try small.validate(PutEventsRequest(entries: [entry(ofSize: 100, withTime: false)])) }
         #expect(throws: overLimit) { try small.validate(PutEventsRequest(entries: [entry(ofSize: 101, withTime: false)])) }
         // The sum over entries counts.
         #expect(throws: Never.self) {
-            try small.validate(PutEventsRequest(entries: [entry(ofSize: 60, withTime: false), entry(ofSize: 40, withTime: true)]))
+            try small.validate(PutEventsRequest(entries: [entry(ofSize: 60, withTime: false), entry(ofSize: 39, withTime: true)]))
         }
         #expect(throws: overLimit) {
-            try small.validate(PutEventsRequest(entries: [entry(ofSize: 60, withTime: false), entry(ofSize: 41, withTime: true)]))
+            try small.validate(PutEventsRequest(entries: [entry(ofSize: 60, withTime: false), entry(ofSize: 40, withTime: true)]))
         }
     }
 
     @Test("A Time adds 14 bytes")
     func timeCounts14Bytes() throws {
         let small = PutEventsValidator(maximumRequestSize: 100)
-        var atLimit = entry(ofSize: 86, withTime: false)
-        #expect(PutEventsValidator.entrySize(atLimit) == 86)
-        atLimit.time = .text("2024-05-01T12:00:00Z")
-        #expect(PutEventsValidator.entrySize(atLimit) == 100)
-        #expect(throws: Never.self) { try small.validate(PutEventsRequest(entries: [atLimit])) }
-        atLimit.source = "ss"
+        var underLimit = entry(ofSize: 85, withTime: false)
+        #expect(PutEventsValidator.entrySize(underLimit) == 85)
+        underLimit.time = .text("2024-05-01T12:00:00Z")
+        #expect(PutEventsValidator.entrySize(underLimit) == 99)
+        #expect(throws: Never.self) { try small.validate(PutEventsRequest(entries: [underLimit])) }
+        underLimit.source = "ss"
         #expect(throws: AWSServiceError.validation("Total size of the entries in the request is over the limit.")) {
-            try small.validate(PutEventsRequest(entries: [atLimit]))
+            try small.validate(PutEventsRequest(entries: [underLimit]))
         }
     }
 
     @Test("Default limit is 256 KiB")
     func defaultLimit() throws {
         #expect(validator.maximumRequestSize == 262_144)
-        #expect(try results([entry(ofSize: 262_144, withTime: true)]).count == 1)
-        #expect(throws: AWSServiceError.self) { try results([entry(ofSize: 262_145, withTime: true)]) }
+        #expect(try results([entry(ofSize: 262_143, withTime: true)]).count == 1)
+        #expect(throws: AWSServiceError.self) { try results([entry(ofSize: 262_144, withTime: true)]) }
     }
 
     @Test("Entry size counts UTF-8 bytes of Source, DetailType, Detail and Resources")
