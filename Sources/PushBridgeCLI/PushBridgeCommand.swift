@@ -11,7 +11,7 @@ struct PushBridgeCommand: AsyncParsableCommand {
             --server or PUSHBRIDGE_URL says where (default http://127.0.0.1:8080), and the admin token comes from
             --token, PUSHBRIDGE_ADMIN_TOKEN, or the file serve wrote (~/.pushbridge/admin-token).
 
-            Find why an event failed, and send it again:
+            Examples: find why an event failed, and send it again:
               pushbridge queues                     # which target has dead letters or retries
               pushbridge dlq list --target push     # the failed events, with their error codes
               pushbridge dlq show ID                # every attempt and the event
