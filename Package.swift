@@ -137,7 +137,13 @@ let package = Package(
         ),
         .testTarget(
             name: "PushBridgeCoreTests",
-            dependencies: ["PushBridgeCore", "PushBridgeJSON", "EventPatterns", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "PushBridgeCore",
+                "PushBridgeJSON",
+                "EventPatterns",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -91,7 +91,10 @@ public final class DeliveryQueue: Sendable {
             let now = Timestamp.now()
             let (leases, expired, wakeup) = state.withLock { state in
                 let expired = state.promoteDue(now: now, random: &random, deadLetterId: Self.newDeadLetterId)
-                let leases = state.receive(now: now, maximum: max(1, deliverer.maximumConcurrency) * 8)
+                // Lease only what starts now: a lease taken early could expire while it waits its turn and be
+                // delivered twice. A one-at-a-time deliverer (WebSocket fan-out) is fast, so it takes a batch.
+                let batch = deliverer.maximumConcurrency <= 1 ? 32 : deliverer.maximumConcurrency
+                let leases = state.receive(now: now, maximum: batch)
                 return (leases, expired, state.nextWakeup)
             }
             for entry in expired { store(entry) }

@@ -60,7 +60,7 @@ public struct DeliveryQueueState: ~Copyable {
     }
 
     /// Takes up to `maximum` messages for delivery, making them invisible until `now + visibilityTimeout`.
-    /// Also returns expired leases (their attempt counted as a timeout) and due retries to the ready queue.
+    /// Due retries become ready first; expired leases are handled by ``promoteDue(now:random:deadLetterId:)``.
     public mutating func receive(now: Timestamp, maximum: Int) -> [Lease] {
         promoteDue(now: now)
         var leases: [Lease] = []
