@@ -134,7 +134,7 @@ struct CurlHTTPClientTests {
             #expect(!slowDone.isSet, "the slow request must still be in flight")
 
             slow.cancel()
-            let outcome = await slow.result
+            let outcome = try await withTimeout("the cancelled slow request to return") { await slow.result }
             #expect((outcome.error as? CurlError)?.kind == .cancelled)
         }
     }

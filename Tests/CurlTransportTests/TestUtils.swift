@@ -27,19 +27,43 @@ struct TimeoutError: Error, CustomStringConvertible {
 }
 
 /// Runs `operation`, failing with ``TimeoutError`` if it takes longer than `limit`.
+///
+/// Returns at the deadline even if `operation` ignores cancellation (such as `Task.result`): the operation is left
+/// to finish on its own, which only happens when a test is already failing.
 func withTimeout<T: Sendable>(
     _ what: String,
     _ limit: Duration = waitLimit,
     _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
+    try await withCheckedThrowingContinuation { continuation in
+        let once = ResumeOnce(continuation)
+        let timer = Task {
             try await Task.sleep(for: limit)
-            throw TimeoutError(what: what)
+            once.resume(.failure(TimeoutError(what: what)))
         }
-        defer { group.cancelAll() }
-        return try await group.next()!
+        Task {
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await operation())
+            } catch {
+                result = .failure(error)
+            }
+            timer.cancel()
+            once.resume(result)
+        }
+    }
+}
+
+/// A continuation that the first of several racing tasks resumes.
+final class ResumeOnce<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
+
+    init(_ continuation: CheckedContinuation<T, any Error>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(_ result: Result<T, any Error>) {
+        continuation.withLock { $0.take() }?.resume(with: result)
     }
 }
 
