@@ -159,10 +159,7 @@ import Testing
     }
 
     @Test func retriesWaitingCanBeListedBroughtForwardAndCancelled() async throws {
-        try await withOperatedServer(configure: {
-            $0.retryBaseDelay = .seconds(600)
-            $0.retryMaximumDelay = .seconds(600)
-        }) { operated in
+        try await withOperatedServer(configure: slowRetries) { operated in
             let server = operated.server
             // A webhook nobody listens on: each attempt fails with a retryable error.
             try await server.events("PutRule", #"{"Name":"Hooks","EventPattern":"{\"source\":[\"hooks\"]}"}"#)

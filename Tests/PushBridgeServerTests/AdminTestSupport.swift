@@ -11,6 +11,12 @@ import Testing
 
 let testAdminToken = "test-admin-token-0123456789"
 
+/// Retries ten minutes apart, so a failing message stays waiting while a test looks at it.
+func slowRetries(_ configuration: inout ServerConfiguration) {
+    configuration.retryBaseDelay = .seconds(600)
+    configuration.retryMaximumDelay = .seconds(600)
+}
+
 /// A running server with the operator surface in reach (readiness, metrics) and `pushbridge serve`'s shutdown
 /// order: graceful shutdown drains first, then stops the server.
 struct OperatedServer: Sendable {

@@ -71,7 +71,7 @@ extension TestServer {
     }
 
     @Test func retriesAndOperatorDisconnectsAreCounted() async throws {
-        try await withOperatedServer(configure: { $0.retryBaseDelay = .seconds(600) }) { operated in
+        try await withOperatedServer(configure: slowRetries) { operated in
             let server = operated.server
             try await server.events("PutRule", #"{"Name":"Hooks","EventPattern":"{\"source\":[\"hooks\"]}"}"#)
             try await server.events("PutTargets", #"{"Rule":"Hooks","Targets":[{"Id":"hook","Arn":"http://127.0.0.1:9/x"}]}"#)
