@@ -36,6 +36,20 @@ public struct ShutdownDrain: Service {
             try? await Task.sleep(for: interval)
         }
         report()
+        await closeSockets(clock: clock)
+    }
+
+    /// Closes every socket with 1001 before the server's own shutdown starts: WSCore's graceful-shutdown handler
+    /// closes with 1000, and would otherwise race the gateway's 1001. Waits (bounded, 2 s) for the closes.
+    func closeSockets(clock: ContinuousClock) async {
+        let sinks = runtime.registry.allSinks()
+        guard !sinks.isEmpty else { return }
+        for sink in sinks { sink.close(code: CloseCode.goingAway, reason: "Going away: server shutting down") }
+        let deadline = clock.now + .seconds(2)
+        for _ in 0..<100 where runtime.registry.connectionCount > 0 && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        logger.notice("Closed sockets with 1001", metadata: ["pb.sockets": "\(sinks.count)", "pb.still_open": "\(runtime.registry.connectionCount)"])
     }
 
     /// Queues that still have ready or in-flight messages.
