@@ -41,7 +41,8 @@ import Testing
     }
 
     @Test func sizeLimitCountsEntriesAsAWSDoes() async throws {
-        try await withPushBridgeServer(configure: { $0.maximumPutEventsSize = 1024 }) { server in
+        let configure: (inout ServerConfiguration) -> Void = { $0.maximumPutEventsSize = 1024 }
+        try await withPushBridgeServer(configure: configure) { server in
             // Source (5) + DetailType (14) + Detail: AWS wants the total below the limit, so 1024 is over, 1023 is not.
             func entry(detailBytes: Int) -> JSONValue {
                 let detail = #"{"entityId":"e","pad":""#
@@ -56,7 +57,8 @@ import Testing
     }
 
     @Test func bodyFarOverTheLimitIsValidationException() async throws {
-        try await withPushBridgeServer(configure: { $0.maximumPutEventsSize = 1024 }) { server in
+        let configure: (inout ServerConfiguration) -> Void = { $0.maximumPutEventsSize = 1024 }
+        try await withPushBridgeServer(configure: configure) { server in
             // Beyond what the server reads at all (1 MiB here).
             let response = try await server.putEvents(body: String(repeating: " ", count: 1_100_000) + "{}")
             try expectAWSError(response, type: "ValidationException", message: Self.overLimit)

@@ -15,7 +15,8 @@ import Testing
     static let payload = String(repeating: "s", count: 30_000)
 
     @Test func slowSubscriberIsClosedWhileTheFastOneGetsEverything() async throws {
-        try await withPushBridgeServer(configure: { $0.outboundBufferFrames = 4 }) { server in
+        let configure: (inout ServerConfiguration) -> Void = { $0.outboundBufferFrames = 4 }
+        try await withPushBridgeServer(configure: configure) { server in
             let entity = unique("slow")
             let slow = try await RawWebSocket(port: server.port, path: "/dev")
             let slowId = try await slow.subscribeAndLearnId(entity)
@@ -54,7 +55,8 @@ import Testing
     }
 
     @Test func postToAFullConnectionIsLimitExceeded() async throws {
-        try await withPushBridgeServer(configure: { $0.outboundBufferFrames = 4 }) { server in
+        let configure: (inout ServerConfiguration) -> Void = { $0.outboundBufferFrames = 4 }
+        try await withPushBridgeServer(configure: configure) { server in
             let entity = unique("full")
             let slow = try await RawWebSocket(port: server.port, path: "/dev")
             let slowId = try await slow.subscribeAndLearnId(entity)

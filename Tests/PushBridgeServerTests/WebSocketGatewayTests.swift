@@ -119,7 +119,8 @@ import Testing
     }
 
     @Test func subscriptionLimitAnswersWithAnErrorFrame() async throws {
-        try await withPushBridgeServer(configure: { $0.maximumSubscriptionsPerConnection = 2 }) { server in
+        let configure: (inout ServerConfiguration) -> Void = { $0.maximumSubscriptionsPerConnection = 2 }
+        try await withPushBridgeServer(configure: configure) { server in
             try await TestWebSocket.with(server.webSocketURL()) { socket in
                 let id = try await socket.connectionId()
                 let (first, second, third) = (unique("one"), unique("two"), unique("three"))
