@@ -1,5 +1,3 @@
-import Foundation
-
 /// PutEvents end to end: validate, stamp each good entry as an ``Event``, route it, report in position.
 public struct EventIngest: Sendable {
     public let validator: PutEventsValidator
@@ -27,7 +25,7 @@ public struct EventIngest: Sendable {
     }
 
     private func publish(_ valid: PutEventsValidator.ValidEntry, now: Timestamp) -> PutEventsResultEntry {
-        let busName = Self.busName(from: valid.entry.eventBusName)
+        let busName = AccountContext.busName(from: valid.entry.eventBusName)
         let event = Event(
             id: UUIDText.random(),
             source: valid.entry.source ?? "",
@@ -49,10 +47,4 @@ public struct EventIngest: Sendable {
         }
     }
 
-    /// `EventBusName` may be a name or an ARN (`…:event-bus/NAME`); absent means `default`.
-    static func busName(from value: String?) -> String {
-        guard let value, !value.isEmpty else { return AccountContext.defaultBusName }
-        if value.hasPrefix("arn:"), let slash = value.range(of: ":event-bus/") { return String(value[slash.upperBound...]) }
-        return value
-    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The account and region PushBridge presents itself as, used in ARNs and in delivered events.
 public struct AccountContext: Sendable, Equatable {
     public var accountId: String
@@ -9,6 +11,13 @@ public struct AccountContext: Sendable, Equatable {
     }
 
     public static let defaultBusName = "default"
+
+    /// The bus an `EventBusName` parameter names: a name or an ARN (`…:event-bus/NAME`); absent or empty means `default`.
+    public static func busName(from value: String?) -> String {
+        guard let value, !value.isEmpty else { return defaultBusName }
+        if value.hasPrefix("arn:"), let range = value.range(of: ":event-bus/") { return String(value[range.upperBound...]) }
+        return value
+    }
 
     public func busArn(_ bus: String) -> String { "arn:aws:events:\(region):\(accountId):event-bus/\(bus)" }
 

@@ -44,12 +44,3 @@ extension EventsAPI {
         return [:]
     }
 }
-
-extension RequestParameters {
-    /// A bus named by `key` (a name or an ARN), `default` when absent.
-    func busName(key: String) throws(AWSServiceError) -> String {
-        guard let value = try string(key), !value.isEmpty else { return AccountContext.defaultBusName }
-        if value.hasPrefix("arn:"), let range = value.range(of: ":event-bus/") { return String(value[range.upperBound...]) }
-        return value
-    }
-}

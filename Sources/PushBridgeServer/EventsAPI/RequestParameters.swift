@@ -55,10 +55,8 @@ struct RequestParameters {
     }
 
     /// `EventBusName` as a name or an ARN; `default` when absent.
-    func busName() throws(AWSServiceError) -> String {
-        guard let value = try string("EventBusName"), !value.isEmpty else { return AccountContext.defaultBusName }
-        if value.hasPrefix("arn:"), let range = value.range(of: ":event-bus/") { return String(value[range.upperBound...]) }
-        return value
+    func busName(key: String = "EventBusName") throws(AWSServiceError) -> String {
+        AccountContext.busName(from: try string(key))
     }
 
     static func lowerFirst(_ key: String) -> String { key.prefix(1).lowercased() + key.dropFirst() }
