@@ -39,20 +39,13 @@ public struct OutboundTargetFactory: Sendable {
         guard let arn = AWSTargetArn(target.arn) else {
             throw TargetRejection(errorCode: "ValidationException", errorMessage: "Target \(target.id): unsupported Arn \(target.arn).")
         }
-        guard let credentials = AWSCredentials.fromEnvironment(environment) else {
-            throw TargetRejection(
-                errorCode: "ValidationException",
-                errorMessage: "Target \(target.id): no AWS credentials to sign with; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the server."
-            )
-        }
-        let caller = AWSCaller(client: client, credentials: credentials, timeout: timeout)
+        let caller = try awsCaller(for: target.id)
         switch arn.kind {
         case .eventBus:
             let endpoint = AWSEndpoints.endpoint(service: "EventBridge", region: arn.region, environment: environment)
             return EventBridgeDeliverer(caller: caller, endpoint: endpoint, region: arn.region, busArn: arn.arn)
         case .sqsQueue(let name):
-            let endpoint = AWSEndpoints.endpoint(service: "SQS", region: arn.region, environment: environment)
-            return SQSDeliverer(caller: caller, endpoint: endpoint, region: arn.region, account: arn.account, queueName: name)
+            return sqsDeliverer(caller: caller, arn: arn, queueName: name)
         case .webSocketApi(let apiId, let stage):
             let configured = ["AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI", "AWS_ENDPOINT_URL"].contains { !(environment[$0] ?? "").isEmpty }
             let endpoint =
@@ -61,5 +54,28 @@ public struct OutboundTargetFactory: Sendable {
                 : "https://\(apiId).execute-api.\(arn.region).amazonaws.com/\(stage)"
             return APIGatewayDeliverer(caller: caller, endpoint: endpoint, region: arn.region)
         }
+    }
+
+    private func awsCaller(for targetId: String) throws(TargetRejection) -> AWSCaller {
+        guard let credentials = AWSCredentials.fromEnvironment(environment) else {
+            throw TargetRejection(
+                errorCode: "ValidationException",
+                errorMessage: "Target \(targetId): no AWS credentials to sign with; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the server."
+            )
+        }
+        return AWSCaller(client: client, credentials: credentials, timeout: timeout)
+    }
+
+    private func sqsDeliverer(caller: AWSCaller, arn: AWSTargetArn, queueName: String) -> SQSDeliverer {
+        let endpoint = AWSEndpoints.endpoint(service: "SQS", region: arn.region, environment: environment)
+        return SQSDeliverer(caller: caller, endpoint: endpoint, region: arn.region, account: arn.account, queueName: queueName)
+    }
+
+    /// A sender for an SQS queue ARN (a DeadLetterConfig destination).
+    func sqsSender(for arnText: String) throws(TargetRejection) -> SQSDeliverer {
+        guard let arn = AWSTargetArn(arnText), case .sqsQueue(let name) = arn.kind else {
+            throw TargetRejection(errorCode: "ValidationException", errorMessage: "\(arnText) is not an SQS queue ARN.")
+        }
+        return sqsDeliverer(caller: try awsCaller(for: "DeadLetterConfig"), arn: arn, queueName: name)
     }
 }

@@ -18,7 +18,13 @@ public struct SQSDeliverer: TargetDeliverer {
     }
 
     public func deliver(_ message: DeliveryMessage) async -> DeliveryOutcome {
-        let body: JSONValue = ["QueueUrl": .string(queueURL), "MessageBody": .string(message.input)]
+        await send(body: message.input, attributes: nil)
+    }
+
+    /// SendMessage with `body`, and `attributes` as SQS MessageAttributes when given.
+    func send(body messageBody: String, attributes: JSONValue?) async -> DeliveryOutcome {
+        var request = JSONObject([("QueueUrl", .string(queueURL)), ("MessageBody", .string(messageBody))])
+        if let attributes { request["MessageAttributes"] = attributes }
         do {
             let response = try await caller.send(
                 method: "POST",
@@ -26,7 +32,7 @@ public struct SQSDeliverer: TargetDeliverer {
                 signingName: "sqs",
                 region: region,
                 headers: [("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "AmazonSQS.SendMessage")],
-                body: Array(body.jsonText.utf8)
+                body: Array(JSONValue.object(request).jsonText.utf8)
             )
             return HTTPOutcome.classify(response)
         } catch {

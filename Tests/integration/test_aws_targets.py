@@ -120,3 +120,40 @@ def test_api_gateway_410_for_an_unknown_connection_counts_as_delivered(start_pus
         counters = [q["counters"] for q in sender.admin("GET", "/admin/queues")["queues"] if "to-apigw" in q["target"]]
         assert counters and counters[0]["delivered"] == 2 and counters[0]["deadLettered"] == 0, counters
         assert counters[0]["failedAttempts"] == 0, counters
+
+
+def test_dead_letter_config_queue_gets_the_event_and_eventbridge_attributes(start_pushbridge, moto, receivers):
+    sqs = moto.client("sqs")
+    dlq_url, dlq_arn = create_queue(sqs, "pushbridge-target-dlq")
+    receiver = receivers(then=400, body=b"rejected by the receiver")
+    server = start_pushbridge("--no-default-rule", env=aws_env(**{"": moto.url}))
+    server.route("with-dlq", "it.dlq", [{"Id": "hook", "Arn": receiver.url, "DeadLetterConfig": {"Arn": dlq_arn}}])
+
+    event_id = server.put_event("it.dlq", "Entity Updated", DETAIL)
+    def poll():
+        reply = sqs.receive_message(QueueUrl=dlq_url, MessageAttributeNames=["All"], MaxNumberOfMessages=1, WaitTimeSeconds=1)
+        return reply.get("Messages")
+
+    message = wait_until(poll, 20, interval=0, message="a dead letter in the DeadLetterConfig queue")[0]
+    body = json.loads(message["Body"])
+    attributes = {name: value["StringValue"] for name, value in message.get("MessageAttributes", {}).items()}
+
+    assert body["id"] == event_id and body["detail"] == DETAIL
+    assert attributes["ERROR_CODE"] == "INVALID_PARAMETER"
+    assert "HTTP 400" in attributes["ERROR_MESSAGE"]
+    assert attributes["RETRY_ATTEMPTS"] == "0"
+    assert attributes["TARGET_ARN"] == receiver.url
+    assert attributes["RULE_ARN"].endswith(":rule/with-dlq")
+    assert "EXHAUSTED_RETRY_CONDITION" not in attributes
+
+
+def test_dead_letter_config_must_be_an_sqs_queue(start_pushbridge, receivers):
+    receiver = receivers(then=200)
+    server = start_pushbridge("--no-default-rule")
+    server.events.put_rule(Name="bad-dlq", EventPattern=json.dumps({"source": ["it.dlq"]}))
+    reply = server.events.put_targets(
+        Rule="bad-dlq", Targets=[{"Id": "hook", "Arn": receiver.url, "DeadLetterConfig": {"Arn": "arn:aws:sns:us-east-1:1:topic"}}]
+    )
+    assert reply["FailedEntryCount"] == 1
+    assert reply["FailedEntries"][0]["ErrorCode"] == "ValidationException"
+    assert "SQS" in reply["FailedEntries"][0]["ErrorMessage"]

@@ -9,6 +9,9 @@ public final class DeliveryQueue: Sendable {
     private let deliverer: Mutex<any TargetDeliverer>
     private let signal = WakeupSignal()
     private let deadLetters: any DeadLetterStore
+    /// The target's own dead-letter destination (`DeadLetterConfig.Arn`), and what sends there.
+    private let deadLetterDestination = Mutex<String?>(nil)
+    private let deadLetterForwarder: (any DeadLetterForwarder)?
     private let observer: any DeliveryObserver
     private let logger: Logger
     private let closed = Atomic<Bool>(false)
@@ -19,6 +22,7 @@ public final class DeliveryQueue: Sendable {
         retryPolicy: RetryPolicy,
         deliverer: any TargetDeliverer,
         deadLetters: any DeadLetterStore,
+        deadLetterForwarder: (any DeadLetterForwarder)? = nil,
         observer: any DeliveryObserver = NoDeliveryObserver(),
         logger: Logger
     ) {
@@ -26,6 +30,7 @@ public final class DeliveryQueue: Sendable {
         self.state = Mutex(DeliveryQueueState(capacity: capacity, retryPolicy: retryPolicy))
         self.deliverer = Mutex(deliverer)
         self.deadLetters = deadLetters
+        self.deadLetterForwarder = deadLetterForwarder
         self.observer = observer
         self.logger = logger
     }
@@ -38,6 +43,11 @@ public final class DeliveryQueue: Sendable {
         let accepted = state.withLock { $0.enqueue(message) }
         if accepted { signal.signal() }
         return accepted
+    }
+
+    /// Sets where dead letters of this target are also sent (`DeadLetterConfig.Arn`), or nil for the built-in DLQ only.
+    public func update(deadLetterArn: String?) {
+        deadLetterDestination.withLock { $0 = deadLetterArn }
     }
 
     public func update(retryPolicy: RetryPolicy, deliverer: any TargetDeliverer) {
@@ -153,7 +163,11 @@ public final class DeliveryQueue: Sendable {
     }
 
     private func store(_ entry: DeadLetterEntry) {
+        // The built-in DLQ always keeps the entry, so a destination that is down loses nothing.
         deadLetters.add(entry)
+        if let forwarder = deadLetterForwarder, let arn = deadLetterDestination.withLock({ $0 }) {
+            Task { await forwarder.forward(entry, to: arn) }
+        }
         observer.deadLettered(entry)
         logger.warning(
             "Event dead-lettered",

@@ -29,6 +29,7 @@ public final class EventRouter: Sendable {
     public let patternLimits: PatternLimits
     private let delivererFactory: any TargetDelivererFactory
     private let deadLetters: any DeadLetterStore
+    private let deadLetterForwarder: (any DeadLetterForwarder)?
     private let workers: DeliveryWorkers
     private let observer: any DeliveryObserver
     private let logger: Logger
@@ -39,6 +40,7 @@ public final class EventRouter: Sendable {
         patternLimits: PatternLimits = .default,
         delivererFactory: any TargetDelivererFactory,
         deadLetters: any DeadLetterStore,
+        deadLetterForwarder: (any DeadLetterForwarder)? = nil,
         workers: DeliveryWorkers,
         observer: any DeliveryObserver = NoDeliveryObserver(),
         logger: Logger
@@ -48,6 +50,7 @@ public final class EventRouter: Sendable {
         self.patternLimits = patternLimits
         self.delivererFactory = delivererFactory
         self.deadLetters = deadLetters
+        self.deadLetterForwarder = deadLetterForwarder
         self.workers = workers
         self.observer = observer
         self.logger = logger
@@ -240,6 +243,18 @@ public final class EventRouter: Sendable {
         var rejected: [(String, TargetRejection)] = []
         var accepted: [(TargetDefinition, any TargetDeliverer)] = []
         for target in targets {
+            if let arn = target.deadLetterArn, deadLetterForwarder?.accepts(arn) != true {
+                rejected.append(
+                    (
+                        target.id,
+                        TargetRejection(
+                            errorCode: "ValidationException",
+                            errorMessage: "Target \(target.id): DeadLetterConfig.Arn must be an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:QUEUE)."
+                        )
+                    )
+                )
+                continue
+            }
             do {
                 accepted.append((target, try delivererFactory.deliverer(for: target, rule: rule)))
             } catch {
@@ -258,6 +273,7 @@ public final class EventRouter: Sendable {
                 }
                 if let queue = state.queues[key] {
                     queue.update(retryPolicy: target.retryPolicy, deliverer: deliverer)
+                    queue.update(deadLetterArn: target.deadLetterArn)
                 } else {
                     let queue = DeliveryQueue(
                         target: key,
@@ -265,9 +281,11 @@ public final class EventRouter: Sendable {
                         retryPolicy: target.retryPolicy,
                         deliverer: deliverer,
                         deadLetters: deadLetters,
+                        deadLetterForwarder: deadLetterForwarder,
                         observer: observer,
                         logger: logger
                     )
+                    queue.update(deadLetterArn: target.deadLetterArn)
                     state.queues[key] = queue
                     newQueues.append(queue)
                 }

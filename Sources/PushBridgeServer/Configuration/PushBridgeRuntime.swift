@@ -28,6 +28,7 @@ public final class PushBridgeRuntime: Sendable {
         self.workers = DeliveryWorkers()
         self.fanOutStatistics = FanOutStatistics()
         self.httpClient = CurlHTTPClient(logger: logger)
+        let outbound = OutboundTargetFactory(client: httpClient, timeout: configuration.outboundTimeout)
         self.router = EventRouter(
             account: configuration.account,
             queueCapacity: configuration.queueCapacity,
@@ -35,9 +36,10 @@ public final class PushBridgeRuntime: Sendable {
                 registry: registry,
                 statistics: fanOutStatistics,
                 account: configuration.account,
-                outbound: OutboundTargetFactory(client: httpClient, timeout: configuration.outboundTimeout)
+                outbound: outbound
             ),
             deadLetters: deadLetters,
+            deadLetterForwarder: SQSDeadLetterForwarder(factory: outbound, logger: logger),
             workers: workers,
             observer: observer,
             logger: logger
