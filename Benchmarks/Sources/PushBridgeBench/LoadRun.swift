@@ -73,6 +73,8 @@ final class LoadRun: @unchecked Sendable {
     var scheduleTask: RepeatedTask?
     var scheduleDone = true
     var scheduleIssued = 0
+    var closing = false
+    var reconnects = 0
 
     init(loop: any EventLoop, wire: Wire, layout: Layout, subscriberCount: Int, entriesPerPublish: Int) {
         self.loop = loop
@@ -123,7 +125,7 @@ final class LoadRun: @unchecked Sendable {
                     let upgrader = NIOTypedWebSocketClientUpgrader<Bool>(maxFrameSize: 1 << 20) { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(
-                                SubscriberHandler(index: index, run: run, frames: wire.subscribeFrames(entity: entity))
+                                SubscriberHandler(index: index, run: run)
                             )
                             return true
                         }
@@ -149,6 +151,13 @@ final class LoadRun: @unchecked Sendable {
         connectsFinished += 1
         if upgraded, let channel {
             channels[index] = channel
+            // Sent once the upgrade is complete and the HTTP handlers are gone.
+            let frames = wire.subscribeFrames(entity: entityName(entity(ofSubscriber: index)))
+            for text in frames {
+                let data = channel.allocator.buffer(string: text)
+                channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: data), promise: nil)
+            }
+            if !frames.isEmpty { channel.flush() }
             if !wire.readyNeedsReply { markReady(index) }
         } else {
             connectFailures += 1
@@ -226,24 +235,26 @@ final class LoadRun: @unchecked Sendable {
         loop.preconditionInEventLoop()
         publishers = Array(repeating: nil, count: count)
         inFlight = Array(repeating: nil, count: count)
+        return EventLoopFuture.andAllSucceed((0..<count).map { connectPublisher($0) }, on: loop)
+    }
+
+    private func connectPublisher(_ index: Int) -> EventLoopFuture<Void> {
         let run = self
-        let futures = (0..<count).map { index in
-            ClientBootstrap(group: loop)
-                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-                .connectTimeout(.seconds(10))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        try channel.pipeline.syncOperations.addHandler(PublisherHandler(index: index, run: run))
-                    }
+        return ClientBootstrap(group: loop)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(10))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(PublisherHandler(index: index, run: run))
                 }
-                .connect(host: wire.host, port: wire.port)
-                .map { channel in
-                    run.publishers[index] = channel
-                    run.idlePublishers.append(index)
-                }
-        }
-        return EventLoopFuture.andAllSucceed(futures, on: loop)
+            }
+            .connect(host: wire.host, port: wire.port)
+            .map { channel in
+                run.publishers[index] = channel
+                run.idlePublishers.append(index)
+                run.pump()
+            }
     }
 
     var backlog: Int { pending.count - pendingHead }
@@ -300,13 +311,19 @@ final class LoadRun: @unchecked Sendable {
         pump()
     }
 
+    /// A publish connection closed (a server may end keep-alive after some requests): its request in
+    /// flight, if any, counts as an error, and it is reconnected (at most `maximumReconnects` times in all).
     func publisherClosed(_ publisher: Int) {
         publishers[publisher] = nil
-        if let item = inFlight[publisher], item.seq > 0 {
-            measuredResponses += 1
+        idlePublishers.removeAll { $0 == publisher }
+        if let item = inFlight[publisher] {
+            if item.seq > 0 { measuredResponses += 1 }
             publishErrors += 1
         }
         inFlight[publisher] = nil
+        guard !closing, reconnects < 10_000 else { return }
+        reconnects += 1
+        connectPublisher(publisher).whenFailure { _ in }
     }
 
     /// Issues `count` messages at `rate` per second, each due at its place in the schedule (so a backlog on
@@ -363,6 +380,7 @@ final class LoadRun: @unchecked Sendable {
     }
 
     func closeAll() -> EventLoopFuture<Void> {
+        closing = true
         scheduleTask?.cancel()
         let all = (channels + publishers).compactMap { $0 }
         return EventLoopFuture.andAllComplete(all.map { $0.close() }, on: loop)
@@ -376,21 +394,10 @@ final class SubscriberHandler: ChannelInboundHandler {
 
     let index: Int
     let run: LoadRun
-    let frames: [String]
 
-    init(index: Int, run: LoadRun, frames: [String]) {
+    init(index: Int, run: LoadRun) {
         self.index = index
         self.run = run
-        self.frames = frames
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        guard !frames.isEmpty else { return }
-        for text in frames {
-            let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: context.channel.allocator.buffer(string: text))
-            context.write(wrapOutboundOut(frame), promise: nil)
-        }
-        context.flush()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -32,6 +32,7 @@ struct WrkResultCommand: ParsableCommand {
     @Option var connections = 0
     @Option var duration: Double = 0
     @Option(help: "Server CPU seconds spent during the run.") var serverCpuSeconds: Double?
+    @Option(help: "wrk's own CPU use during the run, in percent of one core.") var generatorCpuPercent: Double?
 
     func run() throws {
         var text = ""
@@ -56,6 +57,7 @@ struct WrkResultCommand: ParsableCommand {
         }
         result.publishErrors = errors
         result.published = requests
+        result.generatorCPUPercent = generatorCpuPercent
         if let rps = result.requestsPerSecond {
             result.eventsPerSecond = rps * Double(entries)
             if let cpu = serverCpuSeconds, requests > 0 {

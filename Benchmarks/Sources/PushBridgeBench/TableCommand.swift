@@ -80,6 +80,7 @@ struct TableCommand: ParsableCommand {
                 Metric(name: "request latency p99", value: { $0.requestP99Us }, format: .micros),
                 Metric(name: "server CPU per event", value: { $0.cpuPerEventUs }, format: .micros),
                 Metric(name: "errors", value: { d($0.publishErrors) }, format: .count, target: .zero),
+                Metric(name: "generator CPU", value: { $0.generatorCPUPercent }, format: .percent),
             ]
         case "broadcast", "routing":
             return [
@@ -138,30 +139,26 @@ struct TableCommand: ParsableCommand {
 
         let ceilingDeliveries = stats(group("ceiling-broadcast", "echo").compactMap { $0.deliveriesPerSecond })?.median
         let ceilingRequests = stats(group("ceiling-wrk", "echo").compactMap { $0.requestsPerSecond })?.median
-        let ceilingPublishRate = stats(group("ceiling-publish", "echo").compactMap { $0.requestsPerSecond })?.median
 
+        func saturated(_ label: String) -> Bool {
+            (stats(group(label, "echo").compactMap { $0.generatorCPUPercent })?.median ?? 0) >= 90
+        }
         var lines: [String] = []
         lines.append("| Scenario | Metric | PushBridge | nchan | Ratio PB/nchan | Target / note |")
         lines.append("|---|---|---|---|---|---|")
-        if let ceilingDeliveries {
-            let runs = group("ceiling-broadcast", "echo")
-            let gen = stats(runs.compactMap { $0.generatorCPUPercent })
-            lines.append(
-                "| generator ceiling (echo server, \(runs.first?.connections ?? 0) subs) | deliveries/s | | | | "
-                    + "\(cell(stats(runs.compactMap { $0.deliveriesPerSecond }), .number)), generator CPU \(cell(gen, .percent)) |"
-            )
-            _ = ceilingDeliveries
+        func ceilingRow(_ label: String, _ name: String, _ value: (RunResult) -> Double?) {
+            let runs = group(label, "echo")
+            guard !runs.isEmpty else { return }
+            let server = stats(runs.compactMap { $0.serverCPUPercent })
+            let generator = stats(runs.compactMap { $0.generatorCPUPercent })
+            var note = "\(cell(stats(runs.compactMap(value)), .number)): generator CPU \(cell(generator, .percent))"
+            if server != nil { note += ", echo server CPU \(cell(server, .percent))" }
+            if let generator, generator.median < 90 { note += " (generator not saturated: its ceiling is higher)" }
+            lines.append("| \(name) | | | | | \(note) |")
         }
-        if ceilingPublishRate != nil {
-            let runs = group("ceiling-publish", "echo")
-            lines.append(
-                "| generator ceiling (echo server) | publish requests/s | | | | \(cell(stats(runs.compactMap { $0.requestsPerSecond }), .number)) |"
-            )
-        }
-        if ceilingRequests != nil {
-            let runs = group("ceiling-wrk", "echo")
-            lines.append("| wrk ceiling (echo server) | requests/s | | | | \(cell(stats(runs.compactMap { $0.requestsPerSecond }), .number)) |")
-        }
+        ceilingRow("ceiling-broadcast", "generator ceiling: deliveries/s (echo server, 1000 subs)", { $0.deliveriesPerSecond })
+        ceilingRow("ceiling-publish", "generator ceiling: publish requests/s (echo server)", { $0.requestsPerSecond })
+        ceilingRow("ceiling-wrk", "wrk ceiling: requests/s (echo server)", { $0.requestsPerSecond })
         for label in labels where !label.hasPrefix("ceiling") {
             let pushBridge = group(label, "pushbridge")
             let nchan = group(label, "nchan")
@@ -179,21 +176,29 @@ struct TableCommand: ParsableCommand {
                 var ratio = ""
                 if let pb, let nc, nc.median != 0 { ratio = String(format: "%.2f", pb.median / nc.median) }
                 var note = metric.target?.check(pushBridge: pb?.median, nchan: nc?.median) ?? ""
-                if metric.name == "achieved deliveries/s", let ceilingDeliveries {
-                    let top = max(pb?.median ?? 0, nc?.median ?? 0)
-                    if top >= clientBoundFraction * ceilingDeliveries {
-                        note += " ⚠ client-bound (≥ \(Int(clientBoundFraction * 100)) % of ceiling)"
+                if metric.name == "generator CPU" || metric.name == "requests/s (wrk, open loop)" {
+                    // Client-bound: the generator (or wrk) used ≥ 70 % of its core, or the result is ≥ 70 % of a
+                    // ceiling at which the generator was saturated.
+                    let generatorCPU = max(
+                        stats(pushBridge.compactMap { $0.generatorCPUPercent })?.median ?? 0,
+                        stats(nchan.compactMap { $0.generatorCPUPercent })?.median ?? 0
+                    )
+                    var bound = generatorCPU >= clientBoundFraction * 100
+                    let delivered = max(
+                        stats(pushBridge.compactMap { $0.deliveriesPerSecond })?.median ?? 0,
+                        stats(nchan.compactMap { $0.deliveriesPerSecond })?.median ?? 0
+                    )
+                    if let ceilingDeliveries, saturated("ceiling-broadcast"), delivered >= clientBoundFraction * ceilingDeliveries { bound = true }
+                    let requests = max(pb?.median ?? 0, nc?.median ?? 0)
+                    if metric.name.hasPrefix("requests/s"), let ceilingRequests, saturated("ceiling-wrk"),
+                        requests >= clientBoundFraction * ceilingRequests
+                    {
+                        bound = true
                     }
-                }
-                if metric.name.hasPrefix("requests/s (wrk"), let ceilingRequests {
-                    let top = max(pb?.median ?? 0, nc?.median ?? 0)
-                    if top >= clientBoundFraction * ceilingRequests {
-                        note += " ⚠ client-bound (≥ \(Int(clientBoundFraction * 100)) % of wrk ceiling)"
+                    if metric.name.hasPrefix("requests/s") {
+                        note += "wrk CPU \(formatValue(generatorCPU, .percent))"
                     }
-                }
-                if metric.name == "achieved requests/s", let ceilingPublishRate {
-                    let top = max(pb?.median ?? 0, nc?.median ?? 0)
-                    if top >= clientBoundFraction * ceilingPublishRate { note += " ⚠ client-bound" }
+                    if bound { note += " ⚠ client-bound" }
                 }
                 lines.append("| \(scenarioText) | \(metric.name) | \(cell(pb, metric.format)) | \(cell(nc, metric.format)) | \(ratio) | \(note) |")
                 scenarioText = ""
