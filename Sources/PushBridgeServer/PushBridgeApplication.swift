@@ -16,7 +16,12 @@ public enum PushBridgeApplication {
         operations: OperatorSurface = OperatorSurface(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> (application: some ApplicationProtocol, runtime: PushBridgeRuntime) {
-        let runtime = try PushBridgeRuntime(configuration: configuration, observer: operations.observer, logger: logger)
+        let runtime = try PushBridgeRuntime(
+            configuration: configuration,
+            observer: operations.observer,
+            ingestObserver: operations.ingestObserver,
+            logger: logger
+        )
 
         let router = Router(context: PushBridgeRequestContext.self)
         let webSocketRouter = Router(context: PushBridgeRequestContext.self)

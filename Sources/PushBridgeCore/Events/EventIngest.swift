@@ -2,10 +2,12 @@
 public struct EventIngest: Sendable {
     public let validator: PutEventsValidator
     public let router: EventRouter
+    public let observer: (any IngestObserver)?
 
-    public init(validator: PutEventsValidator, router: EventRouter) {
+    public init(validator: PutEventsValidator, router: EventRouter, observer: (any IngestObserver)? = nil) {
         self.validator = validator
         self.router = router
+        self.observer = observer
     }
 
     public struct Response: Sendable, Equatable {
@@ -20,6 +22,12 @@ public struct EventIngest: Sendable {
             case .failure(let error): return error.result
             case .success(let valid): return publish(valid, now: now)
             }
+        }
+        if let observer {
+            var rejected: [String: Int] = [:]
+            for case .failed(let code, _) in results { rejected[code, default: 0] += 1 }
+            observer.accepted(results.count - rejected.values.reduce(0, +))
+            for (code, count) in rejected { observer.rejected(code: code, count: count) }
         }
         return Response(entries: results)
     }

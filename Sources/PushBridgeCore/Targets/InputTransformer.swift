@@ -16,6 +16,8 @@ public struct InputTransformer: Sendable, Equatable {
     public let inputPathsMap: [String: JSONPath]
     public let inputTemplate: String
     private let compiled: Template
+    /// The reserved variables the template uses; only these are computed per event.
+    private let reservedInUse: Set<String>
 
     public struct InvalidTransformer: Error, Sendable, Equatable {
         public let message: String
@@ -70,6 +72,9 @@ public struct InputTransformer: Sendable, Equatable {
         }
         self.inputPathsMap = paths
         self.inputTemplate = inputTemplate
+        var used = Set<String>()
+        for case .placeholder(let name) in pieces where Self.reservedNames.contains(name) { used.insert(name) }
+        self.reservedInUse = used
         self.compiled = Self.compile(inputTemplate, known: known)
     }
 
@@ -82,13 +87,18 @@ public struct InputTransformer: Sendable, Equatable {
         for (name, path) in inputPathsMap {
             if let value = path.evaluate(event.json) { values[name] = value }
         }
-        values["aws.events.rule-name"] = .string(context.ruleName)
-        values["aws.events.rule-arn"] = .string(context.ruleArn)
-        values["aws.events.event.ingestion-time"] = .string(event.ingestedAt.rfc3339Seconds)
-        values["aws.events.event.json"] = event.json
-        if case .object(var envelope) = event.json {
-            envelope["detail"] = nil
-            values["aws.events.event"] = .object(envelope)
+        for name in reservedInUse {
+            switch name {
+            case "aws.events.rule-name": values[name] = .string(context.ruleName)
+            case "aws.events.rule-arn": values[name] = .string(context.ruleArn)
+            case "aws.events.event.ingestion-time": values[name] = .string(event.ingestedAt.rfc3339Seconds)
+            case "aws.events.event.json": values[name] = event.json
+            default:
+                if case .object(var envelope) = event.json {
+                    envelope["detail"] = nil
+                    values[name] = .object(envelope)
+                }
+            }
         }
         switch compiled {
         case .text(let pieces): return Self.renderText(pieces, values: values)

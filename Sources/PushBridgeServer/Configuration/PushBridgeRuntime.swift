@@ -21,7 +21,12 @@ public final class PushBridgeRuntime: Sendable {
         RetryPolicy(baseDelay: configuration.retryBaseDelay, maximumDelay: configuration.retryMaximumDelay)
     }
 
-    public init(configuration: ServerConfiguration, observer: any DeliveryObserver = NoDeliveryObserver(), logger: Logger) throws {
+    public init(
+        configuration: ServerConfiguration,
+        observer: any DeliveryObserver = NoDeliveryObserver(),
+        ingestObserver: (any IngestObserver)? = nil,
+        logger: Logger
+    ) throws {
         self.configuration = configuration
         self.registry = ConnectionRegistry(maximumSubscriptionsPerConnection: configuration.maximumSubscriptionsPerConnection)
         self.deadLetters = InMemoryDeadLetterStore(maximumEntries: configuration.deadLetterCapacity, logger: logger)
@@ -44,7 +49,11 @@ public final class PushBridgeRuntime: Sendable {
             observer: observer,
             logger: logger
         )
-        self.ingest = EventIngest(validator: PutEventsValidator(maximumRequestSize: configuration.maximumPutEventsSize), router: router)
+        self.ingest = EventIngest(
+            validator: PutEventsValidator(maximumRequestSize: configuration.maximumPutEventsSize),
+            router: router,
+            observer: ingestObserver
+        )
         if configuration.installDefaultRule { try DefaultRouting.install(into: router, retryPolicy: retryDefaults) }
         if let rulesFile = configuration.rulesFile { try RulesFile.apply(path: rulesFile, to: self) }
     }

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PushBridgeCore
 import PushBridgeJSON
 
 /// Watches PutEvents (`POST /` with `X-Amz-Target: AWSEvents.PutEvents`, and `POST /events`): counts entries
@@ -30,32 +31,19 @@ struct IngestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
                 body: .init(byteBuffer: ByteBuffer(string: body.jsonText))
             )
         }
-        var response = try await next(request, context)
-        guard response.status == .ok else {
+        // Whole-request failures are counted here; per-entry results by ``IngestMetrics`` as ingest decides them.
+        let response = try await next(request, context)
+        if response.status != .ok {
             metrics.eventsRejected(code: response.headers[.init("x-amzn-ErrorType")!] ?? "HTTP\(response.status.code)")
-            return response
-        }
-        let metrics = self.metrics
-        response.body = response.body.map { buffer in
-            Self.count(buffer, into: metrics)
-            return buffer
         }
         return response
     }
+}
 
-    /// Counts the entries of a PutEvents result: an `EventId` is ingested, an `ErrorCode` a rejection.
-    static func count(_ buffer: ByteBuffer, into metrics: PushBridgeMetrics) {
-        guard let json = try? JSONParser.parse(Array(buffer.readableBytesView)), let entries = json["Entries"]?.arrayValue else { return }
-        var ingested = 0
-        var rejected: [String: Int] = [:]
-        for entry in entries {
-            if entry["EventId"]?.stringValue != nil {
-                ingested += 1
-            } else {
-                rejected[entry["ErrorCode"]?.stringValue ?? "Unknown", default: 0] += 1
-            }
-        }
-        metrics.eventsIngested(ingested)
-        for (code, count) in rejected { metrics.eventsRejected(code: code, count: count) }
-    }
+/// Counts PutEvents entries ingested and rejected by error code.
+struct IngestMetrics: IngestObserver {
+    let metrics: PushBridgeMetrics
+
+    func accepted(_ count: Int) { metrics.eventsIngested(count) }
+    func rejected(code: String, count: Int) { metrics.eventsRejected(code: code, count: count) }
 }

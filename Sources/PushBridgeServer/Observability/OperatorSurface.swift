@@ -14,6 +14,8 @@ public struct OperatorSurface: Sendable {
 
     /// The delivery observer to give the runtime.
     public var observer: any DeliveryObserver { MetricsDeliveryObserver(metrics: metrics) }
+    /// The PutEvents observer to give the runtime: counts entries where they are decided.
+    public var ingestObserver: any IngestObserver { IngestMetrics(metrics: metrics) }
 
     /// Call before any other route is added: middleware applies only to routes added after it.
     /// Adds `/admin/…` (behind the token), `/metrics`, `/healthz`, `/readyz`, and the ingest and socket
