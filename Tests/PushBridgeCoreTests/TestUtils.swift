@@ -165,6 +165,7 @@ final class RecordingSink: ConnectionSink {
 
     var frames: [String] { state.withLock { $0.frames } }
     var closeCodes: [UInt16] { state.withLock { $0.closes.map(\.code) } }
+    var closeReasons: [String] { state.withLock { $0.closes.map(\.reason) } }
 }
 
 func makeRouter(

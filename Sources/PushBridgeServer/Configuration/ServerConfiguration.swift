@@ -17,7 +17,8 @@ public struct ServerConfiguration: Sendable {
     /// A connection older than this is closed (API Gateway: 2 hours).
     public var maximumConnectionDuration: Duration = .seconds(7200)
     public var maximumSubscriptionsPerConnection = 100
-    /// Per-connection outbound buffer; a subscriber that falls this far behind is closed as a slow consumer.
+    /// Per-connection outbound buffer: unsent data may reach `outboundBufferFrames` full frames or
+    /// `outboundBufferBytes`, whichever is smaller; a subscriber that falls further behind is closed as a slow consumer.
     public var outboundBufferFrames = 1024
     public var outboundBufferBytes = 4 * 1024 * 1024
 

@@ -17,8 +17,9 @@ struct WebSocketGateway {
         for path in ["/", "/\(runtime.configuration.stage)"] {
             router.ws(RouterPath(path)) { request, _ in
                 .upgrade(Self.handshakeHeaders(for: request))
-            } onUpgrade: { inbound, outbound, context in
-                await self.handle(inbound: inbound, outbound: outbound, context: context)
+            } onUpgrade: { inbound, _, context in
+                // Frames go out through ChannelConnectionSink, not through the async outbound writer.
+                await self.handle(inbound: inbound, context: context)
             }
         }
     }
@@ -35,7 +36,6 @@ struct WebSocketGateway {
 
     private func handle(
         inbound: WebSocketInboundStream,
-        outbound: WebSocketOutboundWriter,
         context: WebSocketRouterContext<PushBridgeRequestContext>
     ) async {
         let configuration = runtime.configuration
@@ -49,20 +49,18 @@ struct WebSocketGateway {
             connectedAt: .now(),
             stage: path == "/" ? nil : String(path.dropFirst())
         )
-        let mailbox = ConnectionMailbox(
-            maximumFrames: configuration.outboundBufferFrames,
-            maximumBytes: configuration.outboundBufferBytes
-        ) { _ in
-            // If the writer is stuck on a peer that stopped reading, the close frame cannot get out:
-            // drop the socket after a grace period.
-            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
-        }
+        let sink = ChannelConnectionSink(channel: channel, maximumFrameSize: configuration.maximumFrameSize)
+        let outboundLimit = min(configuration.outboundBufferBytes, configuration.outboundBufferFrames * configuration.maximumFrameSize)
+        try? await channel.setOption(
+            ChannelOptions.writeBufferWaterMark,
+            value: .init(low: max(1, outboundLimit / 2), high: max(2, outboundLimit))
+        ).get()
         let logger = {
             var logger = context.logger
             logger[metadataKey: "pb.connection.id"] = "\(connectionId)"
             return logger
         }()
-        runtime.registry.register(record, sink: mailbox)
+        runtime.registry.register(record, sink: sink)
         let registry = runtime.registry
         try? await channel.eventLoop.submit {
             try channel.pipeline.syncOperations.addHandler(
@@ -73,67 +71,17 @@ struct WebSocketGateway {
         logger.debug("Connected", metadata: ["pb.source.ip": "\(record.sourceIp)", "pb.path": "\(path)"])
         defer {
             runtime.registry.remove(connectionId)
-            mailbox.finish()
             logger.debug("Disconnected")
         }
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await Self.write(from: mailbox, to: outbound, maximumFrameSize: configuration.maximumFrameSize) }
-                group.addTask {
-                    await self.read(inbound, connectionId: connectionId, mailbox: mailbox, logger: logger)
-                }
-                await group.next()
-                group.cancelAll()
-            }
+            await read(inbound, connectionId: connectionId, sink: sink, logger: logger)
         } onGracefulShutdown: {
-            // $disconnect on shutdown says "come back later" (1001), not "all done". The close frame goes
-            // straight to the channel: the server cancels this handler right after, before its writer could.
-            let reason = "Going away: server shutting down"
-            mailbox.close(code: CloseCode.goingAway, reason: reason)
-            var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
-            data.write(webSocketErrorCode: .goingAway)
-            data.writeString(reason)
-            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data), promise: nil)
+            // $disconnect on shutdown says "come back later" (1001), not "all done".
+            sink.close(code: CloseCode.goingAway, reason: "Going away: server shutting down")
         }
     }
 
-    /// The connection's only writer: frames from the mailbox, in order, until a close or the end.
-    private static func write(from mailbox: ConnectionMailbox, to outbound: WebSocketOutboundWriter, maximumFrameSize: Int) async {
-        do {
-            while true {
-                switch await mailbox.next() {
-                case .frame(let buffer):
-                    try await writeText(buffer, to: outbound, maximumFrameSize: maximumFrameSize)
-                case .close(let code, let reason):
-                    try await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
-                    return
-                case .finished:
-                    return
-                case .wait:
-                    continue
-                }
-            }
-        } catch {
-            mailbox.finish()
-        }
-    }
-
-    /// One text message, split into frames of at most `maximumFrameSize` bytes as API Gateway does.
-    private static func writeText(_ buffer: ByteBuffer, to outbound: WebSocketOutboundWriter, maximumFrameSize: Int) async throws {
-        guard buffer.readableBytes > maximumFrameSize else {
-            try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: buffer)))
-            return
-        }
-        var rest = buffer
-        var opcode = WebSocketOpcode.text
-        while rest.readableBytes > 0 {
-            let slice = rest.readSlice(length: min(maximumFrameSize, rest.readableBytes))!
-            try await outbound.write(.custom(WebSocketFrame(fin: rest.readableBytes == 0, opcode: opcode, data: slice)))
-            opcode = .continuation
-        }
-    }
-
-    private func read(_ inbound: WebSocketInboundStream, connectionId: String, mailbox: ConnectionMailbox, logger: Logger) async {
+    private func read(_ inbound: WebSocketInboundStream, connectionId: String, sink: ChannelConnectionSink, logger: Logger) async {
         do {
             for try await message in inbound.messages(maxSize: runtime.configuration.maximumMessageSize) {
                 runtime.registry.touch(connectionId, at: .now())
@@ -143,7 +91,7 @@ struct WebSocketGateway {
                 case .binary(let buffer): text = String(buffer: buffer)
                 }
                 if let reply = respond(to: ClientMessage(text: text), connectionId: connectionId, logger: logger) {
-                    _ = mailbox.send(text: ByteBuffer(string: reply.jsonText))
+                    _ = sink.send(text: ByteBuffer(string: reply.jsonText))
                 }
             }
         } catch {
