@@ -68,5 +68,5 @@ struct EventsAPIRoutes {
 
 /// Request ids in the UUID form AWS uses for `x-amzn-RequestId`.
 enum UUIDRequestId {
-    static func next() -> String { UUID().uuidString.lowercased() }
+    static func next() -> String { UUIDText.random() }
 }

@@ -10,8 +10,7 @@ public struct MetricsDeliveryObserver: DeliveryObserver {
     public func delivered(_ message: DeliveryMessage, latency: Duration) {
         let labels = PushBridgeMetrics.labels(message.target)
         metrics.counter("pushbridge_deliveries_total", labels + [("outcome", "delivered")]).increment()
-        Timer(label: PushBridgeMetrics.latencyName, dimensions: labels, factory: metrics.factory)
-            .recordNanoseconds(max(0, latency.wholeMilliseconds) * 1_000_000)
+        metrics.timer(PushBridgeMetrics.latencyName, labels).recordNanoseconds(max(0, latency.wholeMilliseconds) * 1_000_000)
     }
 
     public func retryScheduled(_ message: DeliveryMessage, failure: DeliveryFailure) {

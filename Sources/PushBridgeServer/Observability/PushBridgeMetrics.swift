@@ -51,8 +51,40 @@ public final class PushBridgeMetrics: Sendable {
         }
     }
 
+    /// A metric's identity: its name and its dimensions, in order.
+    private struct HandleKey: Hashable {
+        let name: String
+        let dimensions: [String]
+
+        init(_ name: String, _ dimensions: [(String, String)]) {
+            self.name = name
+            self.dimensions = dimensions.flatMap { [$0.0, $0.1] }
+        }
+    }
+
+    /// Handles are made once and reused: making one goes through the registry's lock and label hashing, which
+    /// cost more than the increment itself on the ingest and delivery paths.
+    private let counters = Mutex<[HandleKey: CoreMetrics.Counter]>([:])
+    private let timers = Mutex<[HandleKey: CoreMetrics.Timer]>([:])
+
     func counter(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Counter {
-        CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory)
+        let key = HandleKey(name, dimensions)
+        return counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory)
+            counters[key] = counter
+            return counter
+        }
+    }
+
+    func timer(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Timer {
+        let key = HandleKey(name, dimensions)
+        return timers.withLock { timers in
+            if let timer = timers[key] { return timer }
+            let timer = CoreMetrics.Timer(label: name, dimensions: dimensions, factory: factory)
+            timers[key] = timer
+            return timer
+        }
     }
 
     func gauge(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
