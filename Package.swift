@@ -35,10 +35,12 @@ let package = Package(
         .target(name: "PushBridgeJSON", swiftSettings: swiftSettings),
         // The EventBridge event-pattern language: compile, validate, match. Pure Swift, no I/O.
         .target(name: "EventPatterns", dependencies: ["PushBridgeJSON"], swiftSettings: swiftSettings),
+        // Calendar arithmetic for UTC timestamps, shared by SigV4 and event times.
+        .target(name: "CivilTime", swiftSettings: swiftSettings),
         // AWS Signature Version 4: signing outbound requests (and verifying inbound ones). Pure, no I/O.
         .target(
             name: "AWSSigV4",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CivilTime", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // libcurl, the only outbound HTTP client: a system library with typed wrappers for its variadic calls.

@@ -6,7 +6,7 @@
 import Foundation
 import PackageDescription
 
-// A path dependency is named after its folder, which differs between clones (/work/main, a CI checkout…).
+// A path dependency is named after its folder, which differs from one clone to another.
 let rootPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 let swiftSettings: [SwiftSetting] = [

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// Wall-clock time in milliseconds since the Unix epoch: what AWS puts on the wire (connectedAt, SentTimestamp)
@@ -27,55 +28,18 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// ISO 8601 with milliseconds, the form API Gateway's GetConnection returns.
     public var iso8601Milliseconds: String { format(fractional: true) }
 
-    /// Formats by calendar arithmetic (days to civil date, proleptic Gregorian, UTC). Written by hand because every
-    /// accepted event is stamped with its time and Foundation's ISO 8601 format style costs microseconds per call.
+    /// Formats by calendar arithmetic (``CivilDateTime``): every accepted event is stamped with its time, and
+    /// Foundation's ISO 8601 format style costs microseconds per call.
     private func format(fractional: Bool) -> String {
-        let (seconds, milliseconds) = Self.floorDivide(self.milliseconds, 1000)
-        let (days, secondOfDay) = Self.floorDivide(seconds, 86_400)
-        let (year, month, day) = Self.civil(fromDays: days)
-        var text = ""
+        let (seconds, milliseconds) = CivilDateTime.floorDivide(self.milliseconds, 1000)
+        let civil = CivilDateTime(secondsSince1970: seconds)
+        var text = CivilDateTime.padded(civil.year, width: 4)
         text.reserveCapacity(24)
-        Self.append(year, width: 4, to: &text)
-        text += "-"
-        Self.append(month, width: 2, to: &text)
-        text += "-"
-        Self.append(day, width: 2, to: &text)
-        text += "T"
-        Self.append(secondOfDay / 3600, width: 2, to: &text)
-        text += ":"
-        Self.append(secondOfDay / 60 % 60, width: 2, to: &text)
-        text += ":"
-        Self.append(secondOfDay % 60, width: 2, to: &text)
-        if fractional {
-            text += "."
-            Self.append(milliseconds, width: 3, to: &text)
-        }
-        text += "Z"
-        return text
-    }
-
-    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
-        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
-        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
-    }
-
-    /// Howard Hinnant's days-to-civil algorithm.
-    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func append(_ value: Int64, width: Int, to text: inout String) {
-        let digits = String(value)
-        if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
-        text += digits
+        text += "-" + CivilDateTime.padded(civil.month, width: 2) + "-" + CivilDateTime.padded(civil.day, width: 2)
+        text += "T" + CivilDateTime.padded(civil.hour, width: 2) + ":" + CivilDateTime.padded(civil.minute, width: 2)
+        text += ":" + CivilDateTime.padded(civil.second, width: 2)
+        if fractional { text += "." + CivilDateTime.padded(milliseconds, width: 3) }
+        return text + "Z"
     }
 
     public var description: String { iso8601Milliseconds }
