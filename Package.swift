@@ -61,6 +61,7 @@ let package = Package(
             dependencies: [
                 "PushBridgeJSON",
                 "EventPatterns",
+                "CivilTime",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
