@@ -72,22 +72,21 @@ public final class EventRouter: Sendable {
         var messages: [DeliveryMessage] = []
         for ruleName in bus.matcher.matchingRules(for: event.json).sorted() {
             guard let rule = bus.rules[ruleName], rule.state == .enabled else { continue }
-            let context = TargetInput.Context(ruleName: rule.name, ruleArn: rule.arn)
-            for target in rule.targets {
-                let routingKey = target.routingKeySelector?.evaluate(event.json).flatMap(Self.routingKeyText)
-                messages.append(
-                    DeliveryMessage(
-                        event: event,
-                        input: target.input.render(event, context: context),
-                        routingKey: routingKey,
-                        target: TargetKey(busName: bus.name, ruleName: rule.name, targetId: target.id),
-                        ruleArn: rule.arn,
-                        targetArn: target.arn
-                    )
-                )
-            }
+            for target in rule.targets { messages.append(Self.message(for: event, rule: rule, target: target)) }
         }
         return messages
+    }
+
+    /// What `target` of `rule` receives for `event`: its input, and the routing key its path parameter selects.
+    private static func message(for event: Event, rule: RuleDefinition, target: TargetDefinition) -> DeliveryMessage {
+        DeliveryMessage(
+            event: event,
+            input: target.input.render(event, context: TargetInput.Context(ruleName: rule.name, ruleArn: rule.arn)),
+            routingKey: target.routingKeySelector?.evaluate(event.json).flatMap(routingKeyText),
+            target: TargetKey(busName: rule.busName, ruleName: rule.name, targetId: target.id),
+            ruleArn: rule.arn,
+            targetArn: target.arn
+        )
     }
 
     private static func routingKeyText(_ value: JSONValue) -> String? {
@@ -333,15 +332,7 @@ public final class EventRouter: Sendable {
         guard let json = try? JSONParser.parse(entry.event),
             let event = Event(json: json, eventBusName: entry.target.busName, ingestedAt: .now())
         else { throw .validation("Dead letter \(entry.id) does not hold a valid event.") }
-        let context = TargetInput.Context(ruleName: rule.name, ruleArn: rule.arn)
-        let message = DeliveryMessage(
-            event: event,
-            input: target.input.render(event, context: context),
-            routingKey: target.routingKeySelector?.evaluate(event.json).flatMap(Self.routingKeyText),
-            target: entry.target,
-            ruleArn: rule.arn,
-            targetArn: target.arn
-        )
+        let message = Self.message(for: event, rule: rule, target: target)
         guard queue.enqueue(message) else { throw AWSServiceError(code: "ThrottlingException", message: "The target's queue is full.") }
         deadLetters.remove(id: entry.id)
     }

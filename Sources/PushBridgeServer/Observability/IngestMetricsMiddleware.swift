@@ -14,7 +14,7 @@ struct IngestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         guard request.method == .post else { return false }
         switch request.uri.path {
         case "/events": return true
-        case "/": return request.headers[.init("X-Amz-Target")!] == "AWSEvents.PutEvents"
+        case "/": return request.headers[.amzTarget] == "AWSEvents.PutEvents"
         default: return false
         }
     }
@@ -27,14 +27,14 @@ struct IngestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             let contentType = request.uri.path == "/events" ? "application/json" : "application/x-amz-json-1.1"
             return Response(
                 status: .serviceUnavailable,
-                headers: [.contentType: contentType, .init("x-amzn-ErrorType")!: "ServiceUnavailable", .retryAfter: "5"],
+                headers: [.contentType: contentType, .amznErrorType: "ServiceUnavailable", .retryAfter: "5"],
                 body: .init(byteBuffer: ByteBuffer(string: body.jsonText))
             )
         }
         // Whole-request failures are counted here; per-entry results by ``IngestMetrics`` as ingest decides them.
         let response = try await next(request, context)
         if response.status != .ok {
-            metrics.eventsRejected(code: response.headers[.init("x-amzn-ErrorType")!] ?? "HTTP\(response.status.code)")
+            metrics.eventsRejected(code: response.headers[.amznErrorType] ?? "HTTP\(response.status.code)")
         }
         return response
     }
