@@ -82,7 +82,10 @@ struct CurlHTTPClientTests {
             let elapsed = ContinuousClock.now - start
             #expect(error?.kind == .timeout)
             #expect(error?.curlCode == 28)
-            #expect(elapsed >= .milliseconds(300))
+            // libcurl checks its deadline on a millisecond clock of its own and may fire a fraction of a
+            // millisecond before ours reads 300 ms (seen: 299.6 ms), so the lower bound allows for that
+            // granularity while still proving the request ran until the total timeout, not a shorter one.
+            #expect(elapsed >= .milliseconds(290))
             #expect(elapsed < .seconds(3))
         }
     }
