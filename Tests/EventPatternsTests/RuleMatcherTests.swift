@@ -67,6 +67,36 @@ struct RuleMatcherTests {
         #expect(matcher.matchingRules(for: odd) == [1235])
     }
 
+    @Test("Rules added one by one agree with each pattern alone while anchors move as sharing grows")
+    func anchorsMoveWithoutChangingResults() throws {
+        // The first rules share nothing yet, so their anchors are poor (a broad `source`); later additions
+        // re-anchor them. Whatever the anchors, the matcher must agree with the patterns one by one.
+        let sources = ["a", "b", "c"]
+        var patterns: [Int: EventPattern] = [:]
+        var matcher = RuleMatcher<Int>()
+        for index in 0..<600 {
+            let text =
+                index % 5 == 0
+                ? #"{"source":["\#(sources[index % 3])"],"detail":{"n":[{"numeric":[">",\#(index)]}]}}"#
+                : #"{"source":["\#(sources[index % 3])"],"detail":{"id":["e\#(index % 150)"],"tags":["t\#(index % 7)"]}}"#
+            patterns[index] = try pattern(text)
+            matcher.add(patterns[index]!, for: index)
+        }
+        for index in stride(from: 1, to: 600, by: 3) {
+            matcher.remove(index)
+            patterns[index] = nil
+        }
+        var matchesSeen = 0
+        for probe in 0..<60 {
+            let text = #"{"source":"\#(sources[probe % 3])","detail":{"id":"e\#(probe * 7 % 150)","n":\#(probe * 10),"tags":["x","t\#(probe % 7)"]}}"#
+            let flattened = FlattenedEvent(try event(text))
+            let expected = Set(patterns.filter { $0.value.matches(flattened) }.keys)
+            #expect(matcher.matchingRules(for: flattened) == expected, "event \(text)")
+            matchesSeen += expected.count
+        }
+        #expect(matchesSeen > 20, "the probes should exercise both kinds of rule")
+    }
+
     @Test("$or branches of one rule report the rule once")
     func orBranches() throws {
         var matcher = RuleMatcher<String>()

@@ -5,8 +5,8 @@
 /// anything-but) are a list scanned per leaf of *this path only*. Each entry carries the id of the
 /// condition it belongs to; a leaf reports every condition it satisfies.
 struct FieldIndex: Sendable {
-    private var strings: [[UInt8]: [Int32]] = [:]
-    private var addresses: [[UInt8]: [Int32]] = [:]
+    private var strings: [ByteKey: [Int32]] = [:]
+    private var addresses: [ByteKey: [Int32]] = [:]
     private var numbers: [Double: [Int32]] = [:]
     private var numberTexts: [String: [Int32]] = [:]
     private var trueIDs: [Int32] = []
@@ -14,7 +14,7 @@ struct FieldIndex: Sendable {
     private var nullIDs: [Int32] = []
     private var prefixes = ByteTrie()
     private var suffixes = ByteTrie()
-    private var foldedStrings: [[UInt8]: [Int32]] = [:]
+    private var foldedStrings: [ByteKey: [Int32]] = [:]
     private var foldedPrefixes = ByteTrie()
     private var foldedSuffixes = ByteTrie()
     private var scanned: [(matcher: ValueMatcher, id: Int32)] = []
@@ -25,15 +25,15 @@ struct FieldIndex: Sendable {
     mutating func insert(_ matcher: ValueMatcher, id: Int32) {
         entryCount += 1
         switch matcher {
-        case .exactString(let bytes): strings[bytes, default: []].append(id)
-        case .exactIP(let address): addresses[address, default: []].append(id)
+        case .exactString(let bytes): strings[ByteKey(bytes), default: []].append(id)
+        case .exactIP(let address): addresses[ByteKey(address), default: []].append(id)
         case .exactNumber(let value): numbers[value, default: []].append(id)
         case .exactNumberText(let text): numberTexts[text, default: []].append(id)
         case .exactBool(let flag): flag ? trueIDs.append(id) : falseIDs.append(id)
         case .exactNull: nullIDs.append(id)
         case .prefix(let bytes): prefixes.insert(bytes, id: id)
         case .suffix(let bytes): suffixes.insert(bytes.reversed(), id: id)
-        case .equalsIgnoreCase(let bytes): foldedStrings[bytes, default: []].append(id)
+        case .equalsIgnoreCase(let bytes): foldedStrings[ByteKey(bytes), default: []].append(id)
         case .prefixIgnoreCase(let bytes): foldedPrefixes.insert(bytes, id: id)
         case .suffixIgnoreCase(let bytes): foldedSuffixes.insert(bytes.reversed(), id: id)
         case .wildcard, .numeric, .cidr, .exists, .anythingBut: scanned.append((matcher, id))
@@ -43,15 +43,15 @@ struct FieldIndex: Sendable {
     mutating func remove(_ matcher: ValueMatcher, id: Int32) {
         entryCount -= 1
         switch matcher {
-        case .exactString(let bytes): Self.remove(id, from: &strings, key: bytes)
-        case .exactIP(let address): Self.remove(id, from: &addresses, key: address)
+        case .exactString(let bytes): Self.remove(id, from: &strings, key: ByteKey(bytes))
+        case .exactIP(let address): Self.remove(id, from: &addresses, key: ByteKey(address))
         case .exactNumber(let value): Self.remove(id, from: &numbers, key: value)
         case .exactNumberText(let text): Self.remove(id, from: &numberTexts, key: text)
         case .exactBool(let flag): flag ? Self.remove(id, from: &trueIDs) : Self.remove(id, from: &falseIDs)
         case .exactNull: Self.remove(id, from: &nullIDs)
         case .prefix(let bytes): prefixes.remove(bytes, id: id)
         case .suffix(let bytes): suffixes.remove(bytes.reversed(), id: id)
-        case .equalsIgnoreCase(let bytes): Self.remove(id, from: &foldedStrings, key: bytes)
+        case .equalsIgnoreCase(let bytes): Self.remove(id, from: &foldedStrings, key: ByteKey(bytes))
         case .prefixIgnoreCase(let bytes): foldedPrefixes.remove(bytes, id: id)
         case .suffixIgnoreCase(let bytes): foldedSuffixes.remove(bytes.reversed(), id: id)
         case .wildcard, .numeric, .cidr, .exists, .anythingBut:
@@ -63,13 +63,13 @@ struct FieldIndex: Sendable {
     func forEachMatch(of leaf: LeafValue, _ body: (Int32) -> Void) {
         switch leaf {
         case .string(let bytes):
-            strings[bytes]?.forEach(body)
-            if !addresses.isEmpty, let address = IPAddress.parse(bytes) { addresses[address]?.forEach(body) }
+            strings[ByteKey(bytes)]?.forEach(body)
+            if !addresses.isEmpty, let address = IPAddress.parse(bytes) { addresses[ByteKey(address)]?.forEach(body) }
             if !prefixes.isEmpty { prefixes.forEachPrefix(of: bytes, body) }
             if !suffixes.isEmpty { suffixes.forEachPrefix(of: bytes.reversed(), body) }
             if needsFolding {
                 let folded = CaseFolding.fold(bytes)
-                foldedStrings[folded]?.forEach(body)
+                foldedStrings[ByteKey(folded)]?.forEach(body)
                 if !foldedPrefixes.isEmpty { foldedPrefixes.forEachPrefix(of: folded, body) }
                 if !foldedSuffixes.isEmpty { foldedSuffixes.forEachPrefix(of: folded.reversed(), body) }
             }

@@ -10,7 +10,7 @@ import PushBridgeJSON
 public struct FlattenedEvent: Sendable {
     let leaves: [EventLeaf]
     /// Path (UTF-8 bytes) → indices into `leaves`, in document order.
-    let fields: [[UInt8]: [Int32]]
+    let fields: [ByteKey: [Int32]]
     /// True when some leaf sits inside an array; lets consistency checks be skipped otherwise.
     let hasArrays: Bool
 
@@ -25,11 +25,11 @@ public struct FlattenedEvent: Sendable {
     }
 
     /// The paths that carry at least one leaf, as strings (for diagnostics and tests).
-    public var paths: [String] { fields.keys.map { String(decoding: $0, as: UTF8.self) }.sorted() }
+    public var paths: [String] { fields.keys.map { String(decoding: $0.bytes, as: UTF8.self) }.sorted() }
 
     private struct Builder {
         var leaves: [EventLeaf] = []
-        var fields: [[UInt8]: [Int32]] = [:]
+        var fields: [ByteKey: [Int32]] = [:]
         var nextArray: Int32 = 0
 
         mutating func walkObject(_ object: JSONObject, path: [UInt8], isRoot: Bool, trail: [ArrayStep]) {
@@ -59,7 +59,7 @@ public struct FlattenedEvent: Sendable {
         }
 
         mutating func add(_ value: LeafValue, path: [UInt8], trail: [ArrayStep]) {
-            fields[path, default: []].append(Int32(leaves.count))
+            fields[ByteKey(path), default: []].append(Int32(leaves.count))
             leaves.append(EventLeaf(value: value, trail: trail))
         }
     }
