@@ -1,5 +1,5 @@
 import Hummingbird
-import HummingbirdWebSocket
+import HummingbirdCore
 import Logging
 import NIOCore
 import PushBridgeCore
@@ -24,13 +24,12 @@ public enum PushBridgeApplication {
         )
 
         let router = Router(context: PushBridgeRequestContext.self)
-        let webSocketRouter = Router(context: PushBridgeRequestContext.self)
         // First: its middleware (admin auth, ingest metrics, drain gate) applies only to routes added after it.
-        operations.register(on: router, webSocketRouter: webSocketRouter, runtime: runtime)
+        operations.register(on: router, runtime: runtime)
         EventsAPIRoutes(api: EventsAPI(runtime: runtime), runtime: runtime).register(on: router)
         ConnectionsAPIRoutes(runtime: runtime).register(on: router)
 
-        WebSocketGateway(runtime: runtime).register(on: webSocketRouter)
+        let gateway = WebSocketGateway(runtime: runtime, metrics: operations.metrics, readiness: operations.readiness, logger: logger)
 
         let reaper = ConnectionReaper(
             registry: runtime.registry,
@@ -41,18 +40,11 @@ public enum PushBridgeApplication {
         )
         let application = Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: webSocketRouter,
-                configuration: .init(
-                    ws: .init(
-                        maxFrameSize: configuration.maximumFrameSize,
-                        autoPing: .disabled,
-                        closeTimeout: .seconds(5)
-                    )
-                )
-            ),
+            server: HTTPServerBuilder { responder in
+                GatewayChildChannel(responder: responder, gateway: gateway, maximumFrameSize: configuration.maximumFrameSize)
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PushBridge"),
-            services: [runtime.httpClient, runtime.workers, reaper],
+            services: [runtime.httpClient, runtime.workers, reaper, WebSocketShutdown(gateway: gateway)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )

@@ -112,8 +112,9 @@ extension TestServer {
             #expect(refused.status == .serviceUnavailable)
             #expect(refused.headers[.amznErrorType] == "ServiceUnavailable")
             let refusedSocket = try await RawWebSocket(port: server.port, path: "/dev")
-            // The upgrade is refused (HummingbirdWebSocket answers a refused upgrade with 400).
-            #expect(!refusedSocket.handshakeResponse.hasPrefix("HTTP/1.1 101"), "\(refusedSocket.handshakeResponse)")
+            // The upgrade is refused like PutEvents: 503, come back later.
+            #expect(refusedSocket.handshakeResponse.hasPrefix("HTTP/1.1 503"), "\(refusedSocket.handshakeResponse)")
+            #expect(refusedSocket.handshakeResponse.lowercased().contains("retry-after: 5"), "\(refusedSocket.handshakeResponse)")
             await refusedSocket.abort()
             #expect(try await server.admin(.get, "/admin/queues").status == .ok)
         }
@@ -141,11 +142,7 @@ extension TestServer {
                                 received += 1
                             }
                             let close = try await socket.expectClosed()
-                            // Known race outside this suite: WSCore's own graceful-shutdown handler closes with 1000
-                            // and sometimes wins over the gateway's 1001.
-                            withKnownIssue("WSCore may close with 1000 before the gateway's 1001", isIntermittent: true) {
-                                #expect(close?.closeCode == .goingAway)
-                            }
+                            #expect(close?.closeCode == .goingAway)
                             return received
                         }
                     }

@@ -71,9 +71,13 @@ final class RawWebSocket {
 
     /// Sends one masked text frame (clients must mask).
     func sendText(_ text: String) async throws {
-        let payload = Array(text.utf8)
+        try await sendFrame(opcode: 0x1, payload: Array(text.utf8))
+    }
+
+    /// Sends one masked frame with any opcode, final or not (to test fragments and control frames).
+    func sendFrame(opcode: UInt8, fin: Bool = true, payload: [UInt8]) async throws {
         var frame = ByteBuffer()
-        frame.writeInteger(UInt8(0x81))
+        frame.writeInteger(UInt8((fin ? 0x80 : 0) | opcode))
         if payload.count < 126 {
             frame.writeInteger(UInt8(0x80 | payload.count))
         } else {

@@ -1,18 +1,15 @@
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 
 /// The request context of every route: Hummingbird's, plus the channel (for the peer's address and for
-/// closing a socket whose writer is stuck) and the WebSocket handler slot.
-public struct PushBridgeRequestContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
+/// closing a socket whose writer is stuck).
+public struct PushBridgeRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let webSocket: WebSocketHandlerReference<PushBridgeRequestContext>
     public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.webSocket = .init()
         self.channel = source.channel
     }
 

@@ -25,18 +25,18 @@ final class ChannelConnectionSink: ConnectionSink {
     func send(text: ByteBuffer) -> SendResult {
         guard !closing.load(ordering: .relaxed), channel.isActive else { return .closed }
         guard channel.isWritable else { return .bufferFull }
-        let frames = Self.frames(text, maximumFrameSize: maximumFrameSize)
         let channel = self.channel
+        let maximumFrameSize = self.maximumFrameSize
         if channel.eventLoop.inEventLoop {
-            Self.write(frames, to: channel)
+            Self.write(text, to: channel, maximumFrameSize: maximumFrameSize)
         } else {
-            channel.eventLoop.execute { Self.write(frames, to: channel) }
+            channel.eventLoop.execute { Self.write(text, to: channel, maximumFrameSize: maximumFrameSize) }
         }
         return .queued
     }
 
     func close(code: UInt16, reason: String) {
-        guard closing.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        guard beginClosing() else { return }
         var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.write(webSocketErrorCode: WebSocketErrorCode(codeNumber: Int(code)))
         data.writeString(reason)
@@ -46,8 +46,17 @@ final class ChannelConnectionSink: ConnectionSink {
         channel.eventLoop.scheduleTask(in: Self.closeGracePeriod) { channel.close(promise: nil) }
     }
 
-    private static func write(_ frames: [WebSocketFrame], to channel: any Channel) {
-        for frame in frames { channel.write(frame, promise: nil) }
+    /// Marks the connection as closing; true for the first caller only, who then owns sending the close frame.
+    func beginClosing() -> Bool {
+        closing.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged
+    }
+
+    private static func write(_ text: ByteBuffer, to channel: any Channel, maximumFrameSize: Int) {
+        if text.readableBytes <= maximumFrameSize {
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: text), promise: nil)
+            return
+        }
+        for frame in frames(text, maximumFrameSize: maximumFrameSize) { channel.write(frame, promise: nil) }
         channel.flush()
     }
 

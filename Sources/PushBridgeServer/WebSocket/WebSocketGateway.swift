@@ -1,107 +1,89 @@
-import Foundation
-import HTTPTypes
-import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOWebSocket
 import PushBridgeCore
 import PushBridgeJSON
-import ServiceLifecycle
 
 /// API Gateway's WebSocket side: $connect, route selection on `action`, $disconnect.
-struct WebSocketGateway {
+///
+/// ``GatewayChildChannel`` asks it whether a request may upgrade and hands it each upgraded channel; from
+/// then on the socket is served by a ``WebSocketConnectionHandler`` on the channel's event loop.
+struct WebSocketGateway: Sendable {
     let runtime: PushBridgeRuntime
+    let metrics: PushBridgeMetrics
+    let readiness: Readiness
+    let logger: Logger
 
-    func register(on router: Router<PushBridgeRequestContext>) {
-        for path in ["/", "/\(runtime.configuration.stage)"] {
-            router.ws(RouterPath(path)) { request, _ in
-                .upgrade(Self.handshakeHeaders(for: request))
-            } onUpgrade: { inbound, _, context in
-                // Frames go out through ChannelConnectionSink, not through the async outbound writer.
-                await self.handle(inbound: inbound, context: context)
-            }
-        }
+    enum UpgradeDecision: Equatable {
+        /// Upgrade, answering with these headers.
+        case upgrade(HTTPHeaders)
+        /// Not a socket path: the request is answered as a failed upgrade.
+        case notAWebSocketPath
+        /// Shutting down: new sockets are refused with 503.
+        case draining
+    }
+
+    /// Sockets connect at `/` and at `/{stage}`; the query string plays no part.
+    func decide(_ head: HTTPRequestHead) -> UpgradeDecision {
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        guard path == "/" || path == "/\(runtime.configuration.stage)" else { return .notAWebSocketPath }
+        guard !readiness.isDraining else { return .draining }
+        return .upgrade(Self.handshakeHeaders(offered: head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map(String.init)))
     }
 
     /// Selects `websocket` when the client offers it (Postman and the sample's clients do); a client that
     /// offers other subprotocols or none connects without one.
-    static func handshakeHeaders(for request: Request) -> HTTPFields {
-        let offered = request.headers[values: .secWebSocketProtocol]
-            .flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+    static func handshakeHeaders(offered: [String]) -> HTTPHeaders {
         guard let chosen = offered.first(where: { $0.lowercased() == "websocket" }) else { return [:] }
-        return [.secWebSocketProtocol: chosen]
+        return ["Sec-WebSocket-Protocol": chosen]
     }
 
-    private func handle(
-        inbound: WebSocketInboundStream,
-        context: WebSocketRouterContext<PushBridgeRequestContext>
-    ) async {
+    /// $connect: records the connection and installs its handler. Runs on the channel's event loop.
+    func connect(_ channel: any Channel, head: HTTPRequestHead) throws {
         let configuration = runtime.configuration
-        let channel = context.requestContext.channel
         let connectionId = runtime.connectionIds.next()
-        let path = context.request.uri.path
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "/"
         let record = ConnectionRecord(
             connectionId: connectionId,
             sourceIp: channel.remoteAddress?.ipAddress ?? "",
-            userAgent: context.request.headers[.userAgent] ?? "",
+            userAgent: head.headers.first(name: "User-Agent") ?? "",
             connectedAt: .now(),
             stage: path == "/" ? nil : String(path.dropFirst())
         )
-        let sink = ChannelConnectionSink(channel: channel, maximumFrameSize: configuration.maximumFrameSize)
+        // The slow-consumer bound is the channel's own pending-write buffer (see ChannelConnectionSink).
         let outboundLimit = min(configuration.outboundBufferBytes, configuration.outboundBufferFrames * configuration.maximumFrameSize)
-        try? await channel.setOption(
+        try channel.syncOptions?.setOption(
             ChannelOptions.writeBufferWaterMark,
             value: .init(low: max(1, outboundLimit / 2), high: max(2, outboundLimit))
-        ).get()
-        let logger = {
-            var logger = context.logger
-            logger[metadataKey: "pb.connection.id"] = "\(connectionId)"
-            return logger
-        }()
-        runtime.registry.register(record, sink: sink)
-        let registry = runtime.registry
-        try? await channel.eventLoop.submit {
-            try channel.pipeline.syncOperations.addHandler(
-                InboundActivityHandler { registry.touch(connectionId, at: .now()) },
-                position: .first
+        )
+        let sink = ChannelConnectionSink(channel: channel, maximumFrameSize: configuration.maximumFrameSize)
+        try channel.pipeline.syncOperations.addHandler(
+            WebSocketConnectionHandler(
+                connectionId: connectionId,
+                gateway: self,
+                sink: sink,
+                maximumMessageSize: configuration.maximumMessageSize
             )
-        }.get()
-        logger.debug("Connected", metadata: ["pb.source.ip": "\(record.sourceIp)", "pb.path": "\(path)"])
-        defer {
-            runtime.registry.remove(connectionId)
-            logger.debug("Disconnected")
-        }
-        await withGracefulShutdownHandler {
-            await read(inbound, connectionId: connectionId, sink: sink, logger: logger)
-        } onGracefulShutdown: {
-            // $disconnect on shutdown says "come back later" (1001), not "all done".
-            sink.close(code: CloseCode.goingAway, reason: "Going away: server shutting down")
-        }
+        )
+        runtime.registry.register(record, sink: sink)
+        metrics.connectionOpened()
+        logger.debug(
+            "Connected",
+            metadata: ["pb.connection.id": "\(connectionId)", "pb.source.ip": "\(record.sourceIp)", "pb.path": "\(path)"]
+        )
     }
 
-    private func read(_ inbound: WebSocketInboundStream, connectionId: String, sink: ChannelConnectionSink, logger: Logger) async {
-        do {
-            for try await message in inbound.messages(maxSize: runtime.configuration.maximumMessageSize) {
-                runtime.registry.touch(connectionId, at: .now())
-                let text: String
-                switch message {
-                case .text(let string): text = string
-                case .binary(let buffer): text = String(buffer: buffer)
-                }
-                if let reply = respond(to: ClientMessage(text: text), connectionId: connectionId, logger: logger) {
-                    _ = sink.send(text: ByteBuffer(string: reply.jsonText))
-                }
-            }
-        } catch {
-            logger.debug("WebSocket read ended", metadata: ["pb.error": "\(error)"])
-        }
+    /// $disconnect, whatever closed the socket: the connection and its subscriptions go at once.
+    func disconnected(_ connectionId: String) {
+        guard runtime.registry.remove(connectionId) != nil else { return }
+        metrics.connectionClosed(draining: readiness.isDraining)
+        logger.debug("Disconnected", metadata: ["pb.connection.id": "\(connectionId)"])
     }
 
     /// Runs the selected route; returns the frame to send back, if any (routes have no response on success,
     /// as the sample defines no route responses).
-    private func respond(to message: ClientMessage, connectionId: String, logger: Logger) -> JSONValue? {
+    func respond(to message: ClientMessage, connectionId: String) -> JSONValue? {
         let requestId = runtime.requestIds.next()
         func errorFrame(_ text: String) -> JSONValue {
             ["message": .string(text), "connectionId": .string(connectionId), "requestId": .string(requestId)]
@@ -119,8 +101,21 @@ struct WebSocketGateway {
         case .noRoute:
             return errorFrame("Forbidden")
         case .invalid(let reason):
-            logger.debug("Rejected client message", metadata: ["pb.reason": "\(reason)"])
+            logger.debug("Rejected client message", metadata: ["pb.connection.id": "\(connectionId)", "pb.reason": "\(reason)"])
             return errorFrame(reason)
         }
+    }
+
+    /// Closes every socket with 1001 ("come back later") and waits, bounded, for them to go.
+    func closeAll(reason: String, within limit: Duration = .seconds(2)) async -> (closed: Int, stillOpen: Int) {
+        let sinks = runtime.registry.allSinks()
+        guard !sinks.isEmpty else { return (0, 0) }
+        for sink in sinks { sink.close(code: CloseCode.goingAway, reason: reason) }
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        for _ in 0..<1000 where runtime.registry.connectionCount > 0 && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return (sinks.count, runtime.registry.connectionCount)
     }
 }

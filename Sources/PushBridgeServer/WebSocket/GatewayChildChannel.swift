@@ -1,0 +1,119 @@
+import HTTPTypes
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+
+/// The server's connection setup: HTTP/1.1 served by the Hummingbird router, and WebSocket upgrades on the
+/// gateway's paths handed to ``WebSocketGateway``.
+///
+/// Written instead of HummingbirdWebSocket's upgrade channel because that one keeps an async task and an
+/// async channel alive per socket for its whole life; here an upgraded socket is served by a channel
+/// handler and its connection task ends at the upgrade, which is what keeps an idle socket small.
+struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
+    enum UpgradeResult: Sendable {
+        case webSocket
+        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, draining: Bool)
+    }
+
+    struct Value: ServerChildChannelValue {
+        let upgradeResult: EventLoopFuture<UpgradeResult>
+        let channel: any Channel
+    }
+
+    let responder: HTTPChannelHandler.Responder
+    let gateway: WebSocketGateway
+    let maximumFrameSize: Int
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            // What the upgrader decided, for the not-upgraded path to answer refused upgrades properly.
+            let decision = NIOLoopBoundBox<WebSocketGateway.UpgradeDecision?>(nil, eventLoop: channel.eventLoop)
+            let gateway = self.gateway
+            let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
+                maxFrameSize: maximumFrameSize,
+                enableAutomaticErrorHandling: true,
+                shouldUpgrade: { channel, head in
+                    let decided = gateway.decide(head)
+                    decision.value = decided
+                    guard case .upgrade(let headers) = decided else { return channel.eventLoop.makeSucceededFuture(nil) }
+                    return channel.eventLoop.makeSucceededFuture(headers)
+                },
+                upgradePipelineHandler: { channel, head in
+                    channel.eventLoop.makeCompletedFuture {
+                        try gateway.connect(channel, head: head)
+                        return .webSocket
+                    }
+                }
+            )
+            var configuration = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(
+                upgradeConfiguration: .init(
+                    upgraders: [upgrader],
+                    notUpgradingCompletionHandler: { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                            try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
+                            let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                                wrappingChannelSynchronously: channel,
+                                configuration: .init(isOutboundHalfClosureEnabled: true)
+                            )
+                            switch decision.value {
+                            case nil: return .http(asyncChannel)
+                            case .draining: return .refused(asyncChannel, draining: true)
+                            case .notAWebSocketPath, .upgrade: return .refused(asyncChannel, draining: false)
+                            }
+                        }
+                    }
+                )
+            )
+            configuration.enablePipelining = false  // HTTP is pipelined by NIOAsyncChannel
+            configuration.enableErrorHandling = false  // Hummingbird answers errors
+            configuration.enableResponseHeaderValidation = false  // HTTPTypes already validates
+            let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            return Value(upgradeResult: result, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.upgradeResult.get() {
+            case .http(let asyncChannel):
+                await handleHTTP(asyncChannel: asyncChannel, logger: logger)
+            case .refused(let asyncChannel, let draining):
+                await refuseUpgrade(asyncChannel, draining: draining, logger: logger)
+            case .webSocket:
+                // Served by its channel handler from here on; this task is no longer needed.
+                break
+            }
+        } catch {
+            logger.trace("Connection setup ended", metadata: ["pb.error": "\(error)"])
+        }
+    }
+
+    /// A WebSocket handshake that cannot be served: 400 on a path without sockets (as HummingbirdWebSocket
+    /// answers), 503 with Retry-After while shutting down.
+    private func refuseUpgrade(
+        _ asyncChannel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>,
+        draining: Bool,
+        logger: Logger
+    ) async {
+        do {
+            try await asyncChannel.executeThenClose { _, outbound in
+                let body = ByteBuffer(string: draining ? #"{"message":"Service Unavailable: server shutting down"}"# : "")
+                var headers: HTTPFields = [.connection: "close", .contentLength: "\(body.readableBytes)"]
+                if draining {
+                    headers[.retryAfter] = "5"
+                    headers[.contentType] = "application/json"
+                }
+                let head = HTTPResponse(status: draining ? .serviceUnavailable : .badRequest, headerFields: headers)
+                try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
+            }
+        } catch {
+            logger.trace("Refusing an upgrade failed", metadata: ["pb.error": "\(error)"])
+        }
+    }
+}

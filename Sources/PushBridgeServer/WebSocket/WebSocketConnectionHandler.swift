@@ -1,0 +1,135 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+import PushBridgeCore
+import PushBridgeJSON
+
+/// One client socket after the upgrade: reads frames on the channel's event loop and answers them there.
+///
+/// A channel handler rather than a task per connection: an idle socket then costs only its channel, this
+/// handler and its registry entry, not a suspended async call chain and its stream buffers. Nothing here
+/// blocks: subscribing is a short lock in the registry, replies go through the connection's sink.
+///
+/// WebSocket rules kept here (RFC 6455): fragments are joined up to the message limit (beyond it: 1009),
+/// pings are answered with pongs, a client's close is echoed and then the socket is closed. Frame-level
+/// errors (oversized or malformed frames) are answered by NIO's protocol error handler.
+final class WebSocketConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let connectionId: String
+    private let gateway: WebSocketGateway
+    private let sink: ChannelConnectionSink
+    private let maximumMessageSize: Int
+    /// The message being assembled from fragments, if any.
+    private var fragments: ByteBuffer?
+    private var lastTouched = NIODeadline.now()
+    /// Activity is recorded at most once a second, which keeps the registry lock off the read path.
+    private static let touchInterval = TimeAmount.seconds(1)
+
+    init(connectionId: String, gateway: WebSocketGateway, sink: ChannelConnectionSink, maximumMessageSize: Int) {
+        self.connectionId = connectionId
+        self.gateway = gateway
+        self.sink = sink
+        self.maximumMessageSize = maximumMessageSize
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        touch()
+        switch frame.opcode {
+        case .text, .binary:
+            guard fragments == nil else { return fail(context, code: .protocolError, "a new message began inside a fragmented one") }
+            let payload = frame.unmaskedData
+            if frame.fin {
+                deliver(payload)
+            } else {
+                fragments = payload
+                checkMessageSize(context)
+            }
+        case .continuation:
+            guard var message = fragments else { return fail(context, code: .protocolError, "continuation frame without a message") }
+            var payload = frame.unmaskedData
+            fragments = nil  // keeps the buffer uniquely referenced while appending
+            message.writeBuffer(&payload)
+            fragments = message
+            guard checkMessageSize(context) else { return }
+            if frame.fin {
+                fragments = nil
+                deliver(message)
+            }
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .pong:
+            break
+        case .connectionClose:
+            answerClose(context, frame: frame)
+        default:
+            fail(context, code: .protocolError, "unknown opcode")
+        }
+    }
+
+    /// The server allows half-closed sockets for HTTP; a WebSocket client that closed its side is gone.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        gateway.disconnected(connectionId)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        gateway.logger.debug("WebSocket error", metadata: ["pb.connection.id": "\(connectionId)", "pb.error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func deliver(_ payload: ByteBuffer) {
+        if let reply = gateway.respond(to: ClientMessage(text: String(buffer: payload)), connectionId: connectionId) {
+            _ = sink.send(text: ByteBuffer(string: reply.jsonText))
+        }
+    }
+
+    /// Returns false (and closes with 1009) when the message being assembled is over the limit.
+    @discardableResult
+    private func checkMessageSize(_ context: ChannelHandlerContext) -> Bool {
+        guard let size = fragments?.readableBytes, size > maximumMessageSize else { return true }
+        fragments = nil
+        fail(context, code: .messageTooLarge, "Message too big: the maximum is \(maximumMessageSize) bytes")
+        return false
+    }
+
+    /// The client started the closing handshake (or answered ours): echo its code once, then close.
+    private func answerClose(_ context: ChannelHandlerContext, frame: WebSocketFrame) {
+        var data = frame.unmaskedData
+        let code = data.readableBytes >= 2 ? data.readWebSocketErrorCode() : nil
+        if sink.beginClosing() {
+            var reply = context.channel.allocator.buffer(capacity: 2)
+            reply.write(webSocketErrorCode: code ?? .normalClosure)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)))
+                .whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    private func fail(_ context: ChannelHandlerContext, code: WebSocketErrorCode, _ reason: String) {
+        sink.close(code: UInt16(webSocketErrorCode: code), reason: reason)
+    }
+
+    private func touch() {
+        let now = NIODeadline.now()
+        guard now - lastTouched >= Self.touchInterval else { return }
+        lastTouched = now
+        gateway.runtime.registry.touch(connectionId, at: .now())
+    }
+}
+
+@available(*, unavailable)
+extension WebSocketConnectionHandler: Sendable {}
