@@ -156,10 +156,27 @@ import Testing
                     #expect(results[index]["EventId"]?.stringValue?.isEmpty == false)
                 }
                 #expect(results[1]["EventId"] != results[7]["EventId"])
+                // The response is written as text, not through a JSON tree: it must be that tree's compact form.
+                #expect(response.bodyText == json.jsonText)
                 try await socket.expectPush(entityId: first, message: "one")
                 try await socket.expectPush(entityId: second, message: "two")
             }
             try await expectStillServing(server)
+        }
+    }
+
+    @Test func unknownBusNameIsEscapedInTheEntryMessage() async throws {
+        try await withPushBridgeServer { server in
+            let entry: JSONValue = ["Source": "tests", "DetailType": "x", "Detail": "{}", "EventBusName": "no\"such\\bus"]
+            let response = try await server.putEvents(body: entriesBody([entry]))
+            #expect(response.status == .ok)
+            let json = try response.json()
+            #expect(response.bodyText == json.jsonText)
+            #expect(json["FailedEntryCount"] == 1)
+            #expect(
+                json["Entries"]?.arrayValue?.first?["ErrorMessage"]
+                    == "Parameter EventBusName is not valid. Reason: Event bus no\"such\\bus does not exist."
+            )
         }
     }
 

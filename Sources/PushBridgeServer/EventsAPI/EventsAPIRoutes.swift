@@ -42,14 +42,17 @@ struct EventsAPIRoutes {
     ) async -> Response {
         do {
             let buffer = try await request.body.collect(upTo: bodyLimit)
+            let parsed = buffer.withUnsafeReadableBytes { bytes in
+                Result { () throws(JSONParseError) in try JSONParser.parse(bytes: bytes.assumingMemoryBound(to: UInt8.self)) }
+            }
             let body: JSONValue
             do {
-                body = try JSONParser.parse(Array(buffer.readableBytesView))
+                body = try parsed.get()
             } catch {
                 throw AWSServiceError.serialization("Request body is not valid JSON: \(error.description)")
             }
             let result = try api.perform(target: target, body: body)
-            return AWSResponses.json(result, requestId: requestId, contentType: contentType)
+            return AWSResponses.json(text: result, requestId: requestId, contentType: contentType)
         } catch let error as AWSServiceError {
             context.logger.debug("Events API request rejected", metadata: ["pb.target": "\(target)", "pb.error": "\(error.code)"])
             return AWSResponses.error(error, requestId: requestId, contentType: contentType)

@@ -10,10 +10,15 @@ enum AWSResponses {
 
     /// An awsJson1_1 success body.
     static func json(_ value: JSONValue, requestId: String, contentType: String = awsJSON11) -> Response {
+        json(text: value.jsonText, requestId: requestId, contentType: contentType)
+    }
+
+    /// An awsJson1_1 success body, already serialized.
+    static func json(text: String, requestId: String, contentType: String = awsJSON11) -> Response {
         Response(
             status: .ok,
             headers: [.contentType: contentType, .amznRequestId: requestId],
-            body: .init(byteBuffer: ByteBuffer(string: value.jsonText))
+            body: .init(byteBuffer: ByteBuffer(string: text))
         )
     }
 
