@@ -20,6 +20,8 @@ public final class Event: Sendable {
     /// The event as targets receive it (EventBridge's envelope, key order as AWS sends it).
     public let json: JSONValue
 
+    /// - Parameter timeText: `time` already formatted (``Timestamp/rfc3339Seconds``), when the caller stamps many
+    ///   events with one time.
     public init(
         id: String,
         source: String,
@@ -27,6 +29,7 @@ public final class Event: Sendable {
         account: String,
         region: String,
         time: Timestamp,
+        timeText: String? = nil,
         resources: [String],
         detail: JSONValue,
         eventBusName: String,
@@ -49,7 +52,7 @@ public final class Event: Sendable {
                 ("detail-type", .string(detailType)),
                 ("source", .string(source)),
                 ("account", .string(account)),
-                ("time", .string(time.rfc3339Seconds)),
+                ("time", .string(timeText ?? time.rfc3339Seconds)),
                 ("region", .string(region)),
                 ("resources", .array(resources.map { .string($0) })),
                 ("detail", detail),

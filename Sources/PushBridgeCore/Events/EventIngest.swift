@@ -12,15 +12,19 @@ public struct EventIngest: Sendable {
 
     public struct Response: Sendable, Equatable {
         public var entries: [PutEventsResultEntry]
-        public var failedEntryCount: Int { entries.filter(\.isFailure).count }
+        public var failedEntryCount: Int { entries.reduce(0) { $0 + ($1.isFailure ? 1 : 0) } }
     }
 
     public func putEvents(_ request: PutEventsRequest) throws(AWSServiceError) -> Response {
         let now = Timestamp.now()
+        // Entries without a Time of their own share the request's; format it once, not once per entry.
+        var nowText: String?
         let results = try validator.validate(request).map { result -> PutEventsResultEntry in
             switch result {
             case .failure(let error): return error.result
-            case .success(let valid): return publish(valid, now: now)
+            case .success(let valid):
+                if valid.time == nil, nowText == nil { nowText = now.rfc3339Seconds }
+                return publish(valid, now: now, nowText: nowText)
             }
         }
         if let observer {
@@ -32,7 +36,7 @@ public struct EventIngest: Sendable {
         return Response(entries: results)
     }
 
-    private func publish(_ valid: PutEventsValidator.ValidEntry, now: Timestamp) -> PutEventsResultEntry {
+    private func publish(_ valid: PutEventsValidator.ValidEntry, now: Timestamp, nowText: String?) -> PutEventsResultEntry {
         let busName = AccountContext.busName(from: valid.entry.eventBusName)
         let event = Event(
             id: UUIDText.random(),
@@ -41,6 +45,7 @@ public struct EventIngest: Sendable {
             account: router.account.accountId,
             region: router.account.region,
             time: valid.time ?? now,
+            timeText: valid.time == nil ? nowText : nil,
             resources: valid.entry.resources,
             detail: valid.detail,
             eventBusName: busName,
