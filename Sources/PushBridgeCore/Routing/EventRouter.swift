@@ -81,7 +81,8 @@ public final class EventRouter: Sendable {
     private static func message(for event: Event, rule: RuleDefinition, target: TargetDefinition) -> DeliveryMessage {
         DeliveryMessage(
             event: event,
-            input: target.input.render(event, context: TargetInput.Context(ruleName: rule.name, ruleArn: rule.arn)),
+            input: target.input,
+            context: TargetInput.Context(ruleName: rule.name, ruleArn: rule.arn),
             routingKey: target.routingKeySelector?.evaluate(event.json).flatMap(routingKeyText),
             target: TargetKey(busName: rule.busName, ruleName: rule.name, targetId: target.id),
             ruleArn: rule.arn,
