@@ -7,7 +7,9 @@ import Synchronization
 public final class WakeupSignal: Sendable {
     private struct State {
         var pending = false
-        var waiter: CheckedContinuation<Void, Never>?
+        // Unsafe rather than checked: the lock hands each waiter out exactly once, and a checked continuation
+        // allocates on every wait, which is once per event when events arrive one by one.
+        var waiter: UnsafeContinuation<Void, Never>?
     }
 
     private let state = Mutex(State())
@@ -15,7 +17,7 @@ public final class WakeupSignal: Sendable {
     public init() {}
 
     public func signal() {
-        let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
+        let waiter: UnsafeContinuation<Void, Never>? = state.withLock { state in
             if let waiter = state.waiter {
                 state.waiter = nil
                 return waiter
@@ -45,7 +47,7 @@ public final class WakeupSignal: Sendable {
 
     private func waitForSignal() async {
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state in
                     if state.pending || Task.isCancelled {
                         state.pending = false
