@@ -29,7 +29,13 @@ public enum PushBridgeApplication {
         EventsAPIRoutes(api: EventsAPI(runtime: runtime), runtime: runtime).register(on: router)
         ConnectionsAPIRoutes(runtime: runtime).register(on: router)
 
-        let gateway = WebSocketGateway(runtime: runtime, metrics: operations.metrics, readiness: operations.readiness, logger: logger)
+        let gateway = WebSocketGateway(
+            runtime: runtime,
+            metrics: operations.metrics,
+            readiness: operations.readiness,
+            logger: logger,
+            writeQueues: EventLoopWriteQueues(maximumFrameSize: configuration.maximumFrameSize)
+        )
 
         let reaper = ConnectionReaper(
             registry: runtime.registry,

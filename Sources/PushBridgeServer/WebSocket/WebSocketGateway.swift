@@ -14,6 +14,7 @@ struct WebSocketGateway: Sendable {
     let metrics: PushBridgeMetrics
     let readiness: Readiness
     let logger: Logger
+    let writeQueues: EventLoopWriteQueues
 
     enum UpgradeDecision: Equatable {
         /// Upgrade, answering with these headers.
@@ -57,7 +58,13 @@ struct WebSocketGateway: Sendable {
             ChannelOptions.writeBufferWaterMark,
             value: .init(low: max(1, outboundLimit / 2), high: max(2, outboundLimit))
         )
-        let sink = ChannelConnectionSink(channel: channel, maximumFrameSize: configuration.maximumFrameSize)
+        let writer = EncodedFrameWriter()
+        try channel.pipeline.syncOperations.addHandler(writer, position: .first)
+        let sink = ChannelConnectionSink(
+            channel: channel,
+            writeQueue: writeQueues.queue(for: channel.eventLoop),
+            writer: NIOLoopBound(writer, eventLoop: channel.eventLoop)
+        )
         try channel.pipeline.syncOperations.addHandler(
             WebSocketConnectionHandler(
                 connectionId: connectionId,
