@@ -114,6 +114,8 @@ let package = Package(
                 "PushBridgeServer",
                 "PushBridgeCore",
                 "CurlTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 
 @main
 struct PushBridgeCommand: AsyncParsableCommand {
@@ -28,6 +30,10 @@ struct PushBridgeCommand: AsyncParsableCommand {
 
     /// As ArgumentParser's, except that usage errors exit with 1 (see ``ExitStatus``).
     static func main() async {
+        // Tasks run on NIO's event loops instead of a second pool of threads: request handling then stays on the
+        // loop that read the request, sparing a thread hop each way (measured: about a quarter of the server
+        // CPU of a one-entry PutEvents). Must happen before any other task is created.
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {
