@@ -185,9 +185,10 @@ func makeRouter(
 
 // MARK: Waiting for an outcome
 
-/// Polls `condition` until it holds, for at most `timeout` (a bound on waiting, not a timing assertion).
+/// Polls `condition` until it holds, for at most `timeout` (a bound on waiting, not a timing assertion: a
+/// full parallel test run on two busy cores has been seen to starve a worker for over 2 s).
 func eventually(
-    timeout: Duration = .seconds(2),
+    timeout: Duration = .seconds(10),
     sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () -> Bool
 ) async -> Bool {

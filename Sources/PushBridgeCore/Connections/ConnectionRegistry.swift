@@ -133,4 +133,18 @@ public final class ConnectionRegistry: Sendable {
     public func allSinks() -> [any ConnectionSink] {
         state.withLock { $0.connections.values.map(\.sink) }
     }
+
+    /// Closes every connection with `code` and waits, bounded by `limit`, until they have gone.
+    public func closeAll(code: UInt16, reason: String, within limit: Duration = .seconds(2)) async -> (closed: Int, stillOpen: Int) {
+        let sinks = allSinks()
+        guard !sinks.isEmpty else { return (0, 0) }
+        for sink in sinks { sink.close(code: code, reason: reason) }
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        // Bounded in time (the deadline) and in count.
+        for _ in 0..<1000 where connectionCount > 0 && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return (sinks.count, connectionCount)
+    }
 }

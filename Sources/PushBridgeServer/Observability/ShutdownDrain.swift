@@ -36,20 +36,15 @@ public struct ShutdownDrain: Service {
             try? await Task.sleep(for: interval)
         }
         report()
-        await closeSockets(clock: clock)
+        await closeSockets()
     }
 
-    /// Closes every socket with 1001 before the server's own shutdown starts: WSCore's graceful-shutdown handler
-    /// closes with 1000, and would otherwise race the gateway's 1001. Waits (bounded, 2 s) for the closes.
-    func closeSockets(clock: ContinuousClock) async {
-        let sinks = runtime.registry.allSinks()
-        guard !sinks.isEmpty else { return }
-        for sink in sinks { sink.close(code: CloseCode.goingAway, reason: "Going away: server shutting down") }
-        let deadline = clock.now + .seconds(2)
-        for _ in 0..<100 where runtime.registry.connectionCount > 0 && clock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        logger.notice("Closed sockets with 1001", metadata: ["pb.sockets": "\(sinks.count)", "pb.still_open": "\(runtime.registry.connectionCount)"])
+    /// Closes every socket with 1001 once deliveries are done, before the server stops, so clients hear
+    /// "going away" rather than a cut connection. Waits (bounded, 2 s) for the closes.
+    func closeSockets() async {
+        let (closed, stillOpen) = await runtime.registry.closeAll(code: CloseCode.goingAway, reason: "Going away: server shutting down")
+        guard closed > 0 else { return }
+        logger.notice("Closed sockets with 1001", metadata: ["pb.sockets": "\(closed)", "pb.still_open": "\(stillOpen)"])
     }
 
     /// Queues that still have ready or in-flight messages.

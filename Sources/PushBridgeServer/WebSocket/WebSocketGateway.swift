@@ -112,17 +112,4 @@ struct WebSocketGateway: Sendable {
             return errorFrame(reason)
         }
     }
-
-    /// Closes every socket with 1001 ("come back later") and waits, bounded, for them to go.
-    func closeAll(reason: String, within limit: Duration = .seconds(2)) async -> (closed: Int, stillOpen: Int) {
-        let sinks = runtime.registry.allSinks()
-        guard !sinks.isEmpty else { return (0, 0) }
-        for sink in sinks { sink.close(code: CloseCode.goingAway, reason: reason) }
-        let clock = ContinuousClock()
-        let deadline = clock.now + limit
-        for _ in 0..<1000 where runtime.registry.connectionCount > 0 && clock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return (sinks.count, runtime.registry.connectionCount)
-    }
 }

@@ -1,4 +1,5 @@
 import Logging
+import PushBridgeCore
 import ServiceLifecycle
 
 /// Closes every socket with 1001 when the application shuts down gracefully. Sockets are served by channel
@@ -9,7 +10,10 @@ struct WebSocketShutdown: Service {
     func run() async throws {
         // Returns on graceful shutdown; throws only if cancelled, when there is nobody left to tell.
         do { try await gracefulShutdown() } catch { return }
-        let (closed, stillOpen) = await gateway.closeAll(reason: "Going away: server shutting down")
+        let (closed, stillOpen) = await gateway.runtime.registry.closeAll(
+            code: CloseCode.goingAway,
+            reason: "Going away: server shutting down"
+        )
         guard closed > 0 else { return }
         gateway.logger.notice("Closed sockets with 1001", metadata: ["pb.sockets": "\(closed)", "pb.still_open": "\(stillOpen)"])
     }
