@@ -57,12 +57,10 @@ struct AnchorIndex: Sendable {
         }
     }
 
-    private var conditions: [ConditionRecord?] = []
-    private var freeConditions: [Int32] = []
+    private var conditions = SlotTable<ConditionRecord>()
     private var conditionIDs: [FieldCondition: Int32] = [:]
     private var indexes: [ByteKey: FieldIndex] = [:]
-    private var subRules: [SubRuleRecord?] = []
-    private var freeSubRules: [Int32] = []
+    private var subRules = SlotTable<SubRuleRecord>()
     /// Rule slot → its sub-rules.
     private var rules: [Int32: [Int32]] = [:]
     /// Sub-rules with no required condition.
@@ -85,19 +83,12 @@ struct AnchorIndex: Sendable {
             let anchor = chooseAnchor(among: required)
             if let anchor { required.removeAll { $0 == anchor } }
             let record = SubRuleRecord(rule: rule, anchor: anchor, required: required, optional: optional)
-            let subRuleID: Int32
-            if let reused = freeSubRules.popLast() {
-                subRuleID = reused
-                subRules[Int(reused)] = record
-            } else {
-                subRuleID = Int32(subRules.count)
-                subRules.append(record)
-            }
+            let subRuleID = subRules.insert(record)
             if let anchor {
                 anchorSubRule(subRuleID, on: anchor)
             } else {
                 unanchored.insert(subRuleID)
-                for id in optional { unanchoredByPath[conditions[Int(id)]!.info.path, default: []].append(subRuleID) }
+                for id in optional { unanchoredByPath[conditions[id]!.info.path, default: []].append(subRuleID) }
             }
             rules[rule, default: []].append(subRuleID)
         }
@@ -111,36 +102,34 @@ struct AnchorIndex: Sendable {
     mutating func remove(_ rule: Int32) {
         guard let ids = rules.removeValue(forKey: rule) else { return }
         for subRuleID in ids {
-            guard let record = subRules[Int(subRuleID)] else { continue }
+            guard let record = subRules[subRuleID] else { continue }
             if let anchor = record.anchor {
                 unanchorSubRule(subRuleID, from: anchor)
                 release(anchor)
             } else {
                 unanchored.remove(subRuleID)
                 for id in record.optional {
-                    let path = conditions[Int(id)]!.info.path
+                    let path = conditions[id]!.info.path
                     unanchoredByPath[path]?.removeAll { $0 == subRuleID }
                     if unanchoredByPath[path]?.isEmpty == true { unanchoredByPath[path] = nil }
                 }
             }
             for id in record.required { release(id) }
             for id in record.optional { release(id) }
-            subRules[Int(subRuleID)] = nil
-            freeSubRules.append(subRuleID)
+            subRules.remove(subRuleID)
             liveSubRules -= 1
         }
     }
 
     /// Moves every sub-rule to the anchor that is cheapest with today's sharing counts.
     private mutating func reanchorAll() {
-        for position in subRules.indices {
-            guard let record = subRules[position], let anchor = record.anchor else { continue }
+        for subRuleID in subRules.ids {
+            guard let record = subRules[subRuleID], let anchor = record.anchor else { continue }
             let choices = [anchor] + record.required
             guard let best = chooseAnchor(among: choices), best != anchor else { continue }
-            let subRuleID = Int32(position)
             unanchorSubRule(subRuleID, from: anchor)
             anchorSubRule(subRuleID, on: best)
-            subRules[position] = SubRuleRecord(
+            subRules[subRuleID] = SubRuleRecord(
                 rule: record.rule,
                 anchor: best,
                 required: choices.filter { $0 != best },
@@ -163,8 +152,8 @@ struct AnchorIndex: Sendable {
             }
         }
         for anchor in evaluation.satisfiedAnchors {
-            for subRuleID in conditions[Int(anchor)]!.anchoredSubRules {
-                let record = subRules[Int(subRuleID)]!
+            for subRuleID in conditions[anchor]!.anchoredSubRules {
+                let record = subRules[subRuleID]!
                 guard !result.contains(record.rule) else { continue }
                 if confirm(record, event: event, evaluation: &evaluation) { result.insert(record.rule) }
             }
@@ -175,7 +164,7 @@ struct AnchorIndex: Sendable {
                 if let ids = unanchoredByPath[path] { touched.formUnion(ids) }
             }
             for subRuleID in unanchored {
-                let record = subRules[Int(subRuleID)]!
+                let record = subRules[subRuleID]!
                 guard !result.contains(record.rule) else { continue }
                 if !touched.contains(subRuleID) || confirm(record, event: event, evaluation: &evaluation) {
                     result.insert(record.rule)
@@ -196,7 +185,7 @@ struct AnchorIndex: Sendable {
             if event.hasArrays { candidates.append(leaves) }
         }
         for id in record.optional {
-            guard event.fields[conditions[Int(id)]!.info.path] != nil else { continue }  // absent: satisfied
+            guard event.fields[conditions[id]!.info.path] != nil else { continue }  // absent: satisfied
             let leaves = leaves(satisfying: id, event: event, evaluation: &evaluation)
             guard !leaves.isEmpty else { return false }
             if event.hasArrays { candidates.append(leaves) }
@@ -209,8 +198,8 @@ struct AnchorIndex: Sendable {
     /// evaluated once per event at the condition's path.
     private func leaves(satisfying id: Int32, event: FlattenedEvent, evaluation: inout Evaluation) -> [Int32] {
         if let known = evaluation.known(id) { return known }
-        guard conditions[Int(id)]!.anchoredSubRules.isEmpty else { return [] }  // an anchor the index pass did not report
-        let info = conditions[Int(id)]!.info
+        guard conditions[id]!.anchoredSubRules.isEmpty else { return [] }  // an anchor the index pass did not report
+        let info = conditions[id]!.info
         var found: [Int32] = []
         for leafIndex in event.fields[info.path] ?? [] {
             let value = event.leaves[Int(leafIndex)].value
@@ -225,7 +214,7 @@ struct AnchorIndex: Sendable {
     private func chooseAnchor(among required: [Int32]) -> Int32? {
         var best: (id: Int32, cost: Int)?
         for id in required {
-            let record = conditions[Int(id)]!
+            let record = conditions[id]!
             let cost = record.info.selectivity.cost(references: record.references)
             if best == nil || cost < best!.cost { best = (id, cost) }
         }
@@ -233,24 +222,24 @@ struct AnchorIndex: Sendable {
     }
 
     private mutating func anchorSubRule(_ subRuleID: Int32, on anchor: Int32) {
-        if conditions[Int(anchor)]!.anchoredSubRules.isEmpty {
-            let record = conditions[Int(anchor)]!
+        if conditions[anchor]!.anchoredSubRules.isEmpty {
+            let record = conditions[anchor]!
             for matcher in record.info.condition.matchers { indexes[record.info.path, default: FieldIndex()].insert(matcher, id: anchor) }
         }
-        conditions[Int(anchor)]!.anchoredSubRules.append(subRuleID)
+        conditions[anchor]!.anchoredSubRules.append(subRuleID)
     }
 
     private mutating func unanchorSubRule(_ subRuleID: Int32, from anchor: Int32) {
-        conditions[Int(anchor)]!.anchoredSubRules.removeAll { $0 == subRuleID }
-        guard conditions[Int(anchor)]!.anchoredSubRules.isEmpty else { return }
-        let record = conditions[Int(anchor)]!
+        conditions[anchor]!.anchoredSubRules.removeAll { $0 == subRuleID }
+        guard conditions[anchor]!.anchoredSubRules.isEmpty else { return }
+        let record = conditions[anchor]!
         for matcher in record.info.condition.matchers { indexes[record.info.path]?.remove(matcher, id: anchor) }
         if indexes[record.info.path]?.entryCount == 0 { indexes[record.info.path] = nil }
     }
 
     private mutating func intern(_ condition: FieldCondition) -> Int32 {
         if let id = conditionIDs[condition] {
-            conditions[Int(id)]!.references += 1
+            conditions[id]!.references += 1
             return id
         }
         let record = ConditionRecord(
@@ -258,24 +247,16 @@ struct AnchorIndex: Sendable {
             references: 1,
             anchoredSubRules: []
         )
-        let id: Int32
-        if let reused = freeConditions.popLast() {
-            id = reused
-            conditions[Int(id)] = record
-        } else {
-            id = Int32(conditions.count)
-            conditions.append(record)
-        }
+        let id = conditions.insert(record)
         conditionIDs[condition] = id
         return id
     }
 
     private mutating func release(_ id: Int32) {
-        conditions[Int(id)]!.references -= 1
-        guard let record = conditions[Int(id)], record.references == 0 else { return }
+        conditions[id]!.references -= 1
+        guard let record = conditions[id], record.references == 0 else { return }
         conditionIDs[record.info.condition] = nil
-        conditions[Int(id)] = nil
-        freeConditions.append(id)
+        conditions.remove(id)
     }
 }
 

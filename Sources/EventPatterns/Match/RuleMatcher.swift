@@ -9,8 +9,7 @@ import PushBridgeJSON
 public struct RuleMatcher<RuleID: Hashable & Sendable>: Sendable {
     private var index = AnchorIndex()
     private var slots: [RuleID: Int32] = [:]
-    private var ruleIDsBySlot: [RuleID?] = []
-    private var freeSlots: [Int32] = []
+    private var ruleIDsBySlot = SlotTable<RuleID>()
 
     public init() {}
 
@@ -31,8 +30,7 @@ public struct RuleMatcher<RuleID: Hashable & Sendable>: Sendable {
     public mutating func remove(_ rule: RuleID) {
         guard let slot = slots.removeValue(forKey: rule) else { return }
         index.remove(slot)
-        ruleIDsBySlot[Int(slot)] = nil
-        freeSlots.append(slot)
+        ruleIDsBySlot.remove(slot)
     }
 
     public func matchingRules(for event: JSONValue) -> Set<RuleID> { matchingRules(for: FlattenedEvent(event)) }
@@ -40,20 +38,13 @@ public struct RuleMatcher<RuleID: Hashable & Sendable>: Sendable {
     public func matchingRules(for event: FlattenedEvent) -> Set<RuleID> {
         guard !slots.isEmpty else { return [] }
         var result = Set<RuleID>()
-        for slot in index.matchingRules(for: event) { result.insert(ruleIDsBySlot[Int(slot)]!) }
+        for slot in index.matchingRules(for: event) { result.insert(ruleIDsBySlot[slot]!) }
         return result
     }
 
     private mutating func slot(for rule: RuleID) -> Int32 {
         if let existing = slots[rule] { return existing }
-        let slot: Int32
-        if let reused = freeSlots.popLast() {
-            slot = reused
-            ruleIDsBySlot[Int(slot)] = rule
-        } else {
-            slot = Int32(ruleIDsBySlot.count)
-            ruleIDsBySlot.append(rule)
-        }
+        let slot = ruleIDsBySlot.insert(rule)
         slots[rule] = slot
         return slot
     }
