@@ -7,8 +7,8 @@ import ServiceLifecycle
 /// that (waiting for a retry, or not reached in time) are reported per target; nothing is durable yet, so they
 /// are lost when the process exits.
 ///
-/// Run it in a service group after the application, so graceful shutdown reaches it first and the server
-/// (which closes sockets with 1001) only stops once it returns.
+/// Run it in a service group after the application, so graceful shutdown reaches it first and the
+/// application (whose ``WebSocketShutdown`` closes sockets with 1001) only stops once it returns.
 public struct ShutdownDrain: Service {
     let runtime: PushBridgeRuntime
     let readiness: Readiness
@@ -36,15 +36,6 @@ public struct ShutdownDrain: Service {
             try? await Task.sleep(for: interval)
         }
         report()
-        await closeSockets()
-    }
-
-    /// Closes every socket with 1001 once deliveries are done, before the server stops, so clients hear
-    /// "going away" rather than a cut connection. Waits (bounded, 2 s) for the closes.
-    func closeSockets() async {
-        let (closed, stillOpen) = await runtime.registry.closeAll(code: CloseCode.goingAway, reason: "Going away: server shutting down")
-        guard closed > 0 else { return }
-        logger.notice("Closed sockets with 1001", metadata: ["pb.sockets": "\(closed)", "pb.still_open": "\(stillOpen)"])
     }
 
     /// Queues that still have ready or in-flight messages.

@@ -27,10 +27,15 @@ struct WebSocketGateway: Sendable {
 
     /// Sockets connect at `/` and at `/{stage}`; the query string plays no part.
     func decide(_ head: HTTPRequestHead) -> UpgradeDecision {
-        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let path = Self.path(of: head)
         guard path == "/" || path == "/\(runtime.configuration.stage)" else { return .notAWebSocketPath }
         guard !readiness.isDraining else { return .draining }
         return .upgrade(Self.handshakeHeaders(offered: head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map(String.init)))
+    }
+
+    /// The request's path without its query string.
+    static func path(of head: HTTPRequestHead) -> String {
+        String(head.uri.prefix { $0 != "?" })
     }
 
     /// Selects `websocket` when the client offers it (Postman and the sample's clients do); a client that
@@ -44,7 +49,7 @@ struct WebSocketGateway: Sendable {
     func connect(_ channel: any Channel, head: HTTPRequestHead) throws {
         let configuration = runtime.configuration
         let connectionId = runtime.connectionIds.next()
-        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "/"
+        let path = Self.path(of: head)
         let record = ConnectionRecord(
             connectionId: connectionId,
             sourceIp: channel.remoteAddress?.ipAddress ?? "",
