@@ -16,6 +16,7 @@ public enum PushBridgeApplication {
         operations: OperatorSurface = OperatorSurface(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> (application: some ApplicationProtocol, runtime: PushBridgeRuntime) {
+        let serverName = "PushBridge"
         let runtime = try PushBridgeRuntime(
             configuration: configuration,
             observer: operations.observer,
@@ -24,9 +25,15 @@ public enum PushBridgeApplication {
         )
 
         let router = Router(context: PushBridgeRequestContext.self)
-        // First: its middleware (admin auth, ingest metrics, drain gate) applies only to routes added after it.
+        // First: its middleware (admin auth) applies only to routes added after it.
         operations.register(on: router, runtime: runtime)
-        EventsAPIRoutes(api: EventsAPI(runtime: runtime), runtime: runtime).register(on: router)
+        let eventsEndpoint = EventsAPIEndpoint(
+            api: EventsAPI(runtime: runtime),
+            metrics: operations.metrics,
+            readiness: operations.readiness,
+            logger: logger
+        )
+        EventsAPIRoutes(endpoint: eventsEndpoint).register(on: router)
         ConnectionsAPIRoutes(runtime: runtime).register(on: router)
 
         let gateway = WebSocketGateway(
@@ -47,9 +54,16 @@ public enum PushBridgeApplication {
         let application = Application(
             router: router,
             server: HTTPServerBuilder { responder in
-                GatewayChildChannel(responder: responder, gateway: gateway, maximumFrameSize: configuration.maximumFrameSize)
+                GatewayChildChannel(
+                    responder: responder,
+                    gateway: gateway,
+                    maximumFrameSize: configuration.maximumFrameSize,
+                    eventsEndpoint: eventsEndpoint,
+                    dates: HTTPDateCache(),
+                    serverName: serverName
+                )
             },
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PushBridge"),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
             services: [runtime.httpClient, runtime.workers, reaper, WebSocketShutdown(gateway: gateway)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger

@@ -122,7 +122,7 @@ final class RawWebSocket {
 }
 
 /// Hands every chunk read to an ``Inbox``; the end of the connection finishes it.
-private final class InboxHandler: ChannelInboundHandler {
+final class InboxHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     let inbox: Inbox<ByteBuffer>
 

@@ -1,75 +1,39 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
-import PushBridgeCore
-import PushBridgeJSON
 
 /// `POST /` with `X-Amz-Target` (what the AWS CLI and SDKs send) and `POST /events` (PutEvents for curl).
+///
+/// Most PutEvents requests never reach these routes: ``PutEventsChannelHandler`` answers them on the event loop.
+/// The routes serve every other operation, and PutEvents whenever that handler passes a request on.
 struct EventsAPIRoutes {
-    let api: EventsAPI
-    let runtime: PushBridgeRuntime
+    let endpoint: EventsAPIEndpoint
 
     func register(on router: Router<PushBridgeRequestContext>) {
-        router.post("/") { request, context in
-            let requestId = UUIDRequestId.next()
-            guard let target = request.headers[.amzTarget] else {
-                return AWSResponses.error(
-                    .init(code: "UnknownOperationException", message: "Missing X-Amz-Target header; this endpoint speaks awsJson1_1."),
-                    requestId: requestId
-                )
-            }
-            return await self.perform(target: target, request: request, context: context, requestId: requestId, contentType: AWSResponses.awsJSON11)
+        router.post("/") { request, _ in
+            await self.respond(to: request, target: request.headers[.amzTarget], contentType: EventsAPIEndpoint.awsJSON11)
         }
-        router.post("/events") { request, context in
-            await self.perform(
-                target: "AWSEvents.PutEvents",
-                request: request,
-                context: context,
-                requestId: UUIDRequestId.next(),
-                contentType: "application/json"
-            )
+        router.post("/events") { request, _ in
+            await self.respond(to: request, target: EventsAPIEndpoint.putEventsTarget, contentType: EventsAPIEndpoint.plainJSON)
         }
     }
 
-    private func perform(
-        target: String,
-        request: Request,
-        context: PushBridgeRequestContext,
-        requestId: String,
-        contentType: String
-    ) async -> Response {
+    private func respond(to request: Request, target: String?, contentType: String) async -> Response {
+        let body: EventsAPIEndpoint.Body
         do {
-            let buffer = try await request.body.collect(upTo: bodyLimit)
-            let parsed = buffer.withUnsafeReadableBytes { bytes in
-                Result { () throws(JSONParseError) in try JSONParser.parse(bytes: bytes.assumingMemoryBound(to: UInt8.self)) }
-            }
-            let body: JSONValue
-            do {
-                body = try parsed.get()
-            } catch {
-                throw AWSServiceError.serialization("Request body is not valid JSON: \(error.description)")
-            }
-            let result = try api.perform(target: target, body: body)
-            return AWSResponses.json(text: result, requestId: requestId, contentType: contentType)
-        } catch let error as AWSServiceError {
-            context.logger.debug("Events API request rejected", metadata: ["pb.target": "\(target)", "pb.error": "\(error.code)"])
-            return AWSResponses.error(error, requestId: requestId, contentType: contentType)
+            body = .bytes(try await request.body.collect(upTo: endpoint.bodyLimit))
         } catch {
-            return AWSResponses.error(
-                .validation("Total size of the entries in the request is over the limit."),
-                requestId: requestId,
-                contentType: contentType
-            )
+            body = .tooLarge
         }
+        return endpoint.reply(target: target, body: body, contentType: contentType).response
     }
-
-    /// JSON escaping can double a detail's size; anything beyond is certainly over the entries limit.
-    private var bodyLimit: Int { max(1024 * 1024, runtime.configuration.maximumPutEventsSize * 4) }
 }
 
-/// Request ids in the UUID form AWS uses for `x-amzn-RequestId`.
-enum UUIDRequestId {
-    static func next() -> String { UUIDText.random() }
+extension EventsAPIReply {
+    var response: Response {
+        var headers: HTTPFields = [.contentType: contentType, .amznRequestId: requestId]
+        if let errorType { headers[.amznErrorType] = errorType }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
 }

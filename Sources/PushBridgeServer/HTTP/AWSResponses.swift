@@ -6,29 +6,12 @@ import PushBridgeJSON
 
 /// Responses in the shapes the AWS SDKs parse.
 enum AWSResponses {
-    static let awsJSON11 = "application/x-amz-json-1.1"
-
-    /// An awsJson1_1 success body.
-    static func json(_ value: JSONValue, requestId: String, contentType: String = awsJSON11) -> Response {
-        json(text: value.jsonText, requestId: requestId, contentType: contentType)
-    }
-
-    /// An awsJson1_1 success body, already serialized.
-    static func json(text: String, requestId: String, contentType: String = awsJSON11) -> Response {
+    /// A JSON success body.
+    static func json(_ value: JSONValue, requestId: String, contentType: String) -> Response {
         Response(
             status: .ok,
             headers: [.contentType: contentType, .amznRequestId: requestId],
-            body: .init(byteBuffer: ByteBuffer(string: text))
-        )
-    }
-
-    /// awsJson1_1 error: `{"__type":"Code","message":"…"}`.
-    static func error(_ error: AWSServiceError, requestId: String, contentType: String = awsJSON11) -> Response {
-        let body: JSONValue = ["__type": .string(error.code), "message": .string(error.message)]
-        return Response(
-            status: .init(code: error.httpStatus),
-            headers: [.contentType: contentType, .amznRequestId: requestId, .amznErrorType: error.code],
-            body: .init(byteBuffer: ByteBuffer(string: body.jsonText))
+            body: .init(byteBuffer: ByteBuffer(string: value.jsonText))
         )
     }
 

@@ -18,13 +18,12 @@ public struct OperatorSurface: Sendable {
     public var ingestObserver: any IngestObserver { IngestMetrics(metrics: metrics) }
 
     /// Call before any other route is added: middleware applies only to routes added after it.
-    /// Adds `/admin/…` (behind the token), `/metrics`, `/healthz`, `/readyz`, and the ingest middleware
-    /// (sockets are counted, and refused while draining, by ``WebSocketGateway``). Without a configured token
+    /// Adds `/admin/…` (behind the token), `/metrics`, `/healthz` and `/readyz` (PutEvents are counted, and
+    /// refused while draining, by ``EventsAPIEndpoint``; sockets by ``WebSocketGateway``). Without a configured token
     /// the admin API gets a random one nobody knows: it stays closed.
     func register(on router: Router<PushBridgeRequestContext>, runtime: PushBridgeRuntime) {
         let token = runtime.configuration.adminToken ?? AdminToken.generate()
         router.add(middleware: AdminAuthMiddleware(token: token))
-        router.add(middleware: IngestMetricsMiddleware(metrics: metrics, readiness: readiness))
         let metrics = self.metrics
         AdminRoutes(runtime: runtime, onDisconnect: { metrics.operatorDisconnected() }).register(on: router)
         ObservabilityRoutes(runtime: runtime, metrics: metrics, readiness: readiness).register(on: router)

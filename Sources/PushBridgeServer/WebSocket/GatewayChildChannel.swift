@@ -7,8 +7,8 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
 
-/// The server's connection setup: HTTP/1.1 served by the Hummingbird router, and WebSocket upgrades on the
-/// gateway's paths handed to ``WebSocketGateway``.
+/// The server's connection setup: HTTP/1.1 served by the Hummingbird router (PutEvents first offered to
+/// ``PutEventsChannelHandler``), and WebSocket upgrades on the gateway's paths handed to ``WebSocketGateway``.
 ///
 /// Written instead of HummingbirdWebSocket's upgrade channel because that one keeps an async task and an
 /// async channel alive per socket for its whole life; here an upgraded socket is served by a channel
@@ -28,12 +28,18 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     let responder: HTTPChannelHandler.Responder
     let gateway: WebSocketGateway
     let maximumFrameSize: Int
+    let eventsEndpoint: EventsAPIEndpoint
+    let dates: HTTPDateCache
+    let serverName: String?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             // What the upgrader decided, for the not-upgraded path to answer refused upgrades properly.
             let decision = NIOLoopBoundBox<WebSocketGateway.UpgradeDecision?>(nil, eventLoop: channel.eventLoop)
             let gateway = self.gateway
+            let eventsEndpoint = self.eventsEndpoint
+            let dates = self.dates
+            let serverName = self.serverName
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: maximumFrameSize,
                 enableAutomaticErrorHandling: true,
@@ -55,6 +61,8 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     upgraders: [upgrader],
                     notUpgradingCompletionHandler: { channel in
                         channel.eventLoop.makeCompletedFuture {
+                            let putEvents = PutEventsChannelHandler(endpoint: eventsEndpoint, dates: dates, serverName: serverName)
+                            try channel.pipeline.syncOperations.addHandler(putEvents)
                             try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                             try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
                             let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(

@@ -1,0 +1,72 @@
+import Logging
+import NIOCore
+import PushBridgeCore
+import PushBridgeJSON
+
+/// Where every Events API request body is answered, whichever path brought it: the router, or
+/// ``PutEventsChannelHandler`` for PutEvents. Refuses PutEvents while the server drains and counts PutEvents
+/// rejected as a whole (entries are counted by ``IngestMetrics`` as ingest decides them).
+struct EventsAPIEndpoint: Sendable {
+    static let putEventsTarget = "AWSEvents.PutEvents"
+    /// `POST /` speaks awsJson1_1 (the AWS CLI and SDKs); `POST /events` is PutEvents in plain JSON, for curl.
+    static let awsJSON11 = "application/x-amz-json-1.1"
+    static let plainJSON = "application/json"
+
+    enum Body {
+        case bytes(ByteBuffer)
+        /// Longer than ``bodyLimit``: answered without being read.
+        case tooLarge
+    }
+
+    let api: EventsAPI
+    let metrics: PushBridgeMetrics
+    let readiness: Readiness
+    let logger: Logger
+
+    /// JSON escaping can double a detail's size; anything beyond is certainly over the entries limit.
+    var bodyLimit: Int { max(1024 * 1024, api.runtime.configuration.maximumPutEventsSize * 4) }
+
+    /// - Parameter target: the `X-Amz-Target` header; nil when it is missing.
+    func reply(target: String?, body: Body, contentType: String) -> EventsAPIReply {
+        guard let target else {
+            let error = AWSServiceError(
+                code: "UnknownOperationException",
+                message: "Missing X-Amz-Target header; this endpoint speaks awsJson1_1."
+            )
+            return .error(error, contentType: contentType)
+        }
+        guard target == Self.putEventsTarget else { return perform(target: target, body: body, contentType: contentType) }
+        if readiness.isDraining {
+            metrics.eventsRejected(code: "ServiceUnavailable")
+            let error = AWSServiceError(
+                code: "ServiceUnavailable",
+                message: "PushBridge is shutting down; retry the request shortly.",
+                httpStatus: 503
+            )
+            return .error(error, contentType: contentType, retryAfter: 5)
+        }
+        let reply = perform(target: target, body: body, contentType: contentType)
+        if let errorType = reply.errorType { metrics.eventsRejected(code: errorType) }
+        return reply
+    }
+
+    private func perform(target: String, body: Body, contentType: String) -> EventsAPIReply {
+        do throws(AWSServiceError) {
+            guard case .bytes(let buffer) = body else {
+                throw .validation("Total size of the entries in the request is over the limit.")
+            }
+            let parsed = buffer.withUnsafeReadableBytes { bytes in
+                Result { () throws(JSONParseError) in try JSONParser.parse(bytes: bytes.assumingMemoryBound(to: UInt8.self)) }
+            }
+            let json: JSONValue
+            switch parsed {
+            case .success(let value): json = value
+            case .failure(let error): throw .serialization("Request body is not valid JSON: \(error.description)")
+            }
+            return .success(try api.perform(target: target, body: json), contentType: contentType)
+        } catch {
+            logger.debug("Events API request rejected", metadata: ["pb.target": "\(target)", "pb.error": "\(error.code)"])
+            return .error(error, contentType: contentType)
+        }
+    }
+}

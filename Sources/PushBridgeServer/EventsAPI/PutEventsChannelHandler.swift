@@ -1,0 +1,149 @@
+import NIOCore
+import NIOHTTP1
+
+/// Answers PutEvents on the event loop that read it, ahead of the router.
+///
+/// PutEvents is the one hot HTTP operation, and its work is synchronous. Through the router each request crosses
+/// from the channel into an async task and back (NIOAsyncChannel, Hummingbird's responder, its response writer),
+/// which cost several times the ingest itself. Everything else passes through unchanged to Hummingbird: other
+/// paths and operations, `Expect: 100-continue`, and any request that arrives while a routed one is still
+/// unanswered, because responses must keep the order of requests.
+final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    fileprivate struct Collecting {
+        let head: HTTPRequestHead
+        let target: String
+        let contentType: String
+        var body: ByteBuffer?
+        var tooLarge = false
+    }
+
+    private enum State {
+        case idle
+        case passing
+        case collecting(Collecting)
+        /// A response with `Connection: close` is on its way; nothing more is read.
+        case closing
+    }
+
+    private let endpoint: EventsAPIEndpoint
+    private let dates: HTTPDateCache
+    private let serverName: String?
+    private var state = State.idle
+    /// Requests passed to the router whose responses have not ended yet.
+    private var routedAwaitingResponse = 0
+    /// A graceful shutdown asked to close the connection while a PutEvents was being read: passed on after its answer.
+    private var quiesceHeld = false
+
+    init(endpoint: EventsAPIEndpoint, dates: HTTPDateCache, serverName: String?) {
+        self.endpoint = endpoint
+        self.dates = dates
+        self.serverName = serverName
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch (state, part) {
+        case (.idle, .head(let head)):
+            if routedAwaitingResponse == 0, let (target, contentType) = Self.putEvents(head) {
+                state = .collecting(Collecting(head: head, target: target, contentType: contentType))
+            } else {
+                routedAwaitingResponse += 1
+                state = .passing
+                context.fireChannelRead(data)
+            }
+        case (.collecting(var collecting), .body(let buffer)):
+            state = .idle  // lets `collecting.body` be appended to without a copy
+            collecting.append(buffer, limit: endpoint.bodyLimit)
+            state = .collecting(collecting)
+        case (.collecting(let collecting), .end):
+            state = .idle
+            respond(to: collecting, context: context)
+        case (.passing, .end):
+            state = .idle
+            context.fireChannelRead(data)
+        case (.closing, _):
+            break
+        default:
+            context.fireChannelRead(data)
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data), routedAwaitingResponse > 0 {
+            routedAwaitingResponse -= 1
+        }
+        context.write(data, promise: promise)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, case .collecting = state {
+            quiesceHeld = true
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// The PutEvents target and response content type, or nil when the router should answer this request.
+    private static func putEvents(_ head: HTTPRequestHead) -> (target: String, contentType: String)? {
+        guard head.method == .POST, !head.headers.contains(name: "expect") else { return nil }
+        let path = head.uri.prefix { $0 != "?" }
+        if path == "/events" { return (EventsAPIEndpoint.putEventsTarget, EventsAPIEndpoint.plainJSON) }
+        if path == "/", head.headers.first(name: "x-amz-target") == EventsAPIEndpoint.putEventsTarget {
+            return (EventsAPIEndpoint.putEventsTarget, EventsAPIEndpoint.awsJSON11)
+        }
+        return nil
+    }
+
+    private func respond(to request: Collecting, context: ChannelHandlerContext) {
+        let body: EventsAPIEndpoint.Body = request.tooLarge ? .tooLarge : .bytes(request.body ?? ByteBuffer())
+        let reply = endpoint.reply(target: request.target, body: body, contentType: request.contentType)
+        let bodyBytes = context.channel.allocator.buffer(string: reply.body)
+        let keepAlive = request.head.isKeepAlive && !quiesceHeld
+
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(8)
+        headers.add(name: "Content-Type", value: reply.contentType)
+        headers.add(name: "x-amzn-RequestId", value: reply.requestId)
+        if let errorType = reply.errorType { headers.add(name: "x-amzn-ErrorType", value: errorType) }
+        if let retryAfter = reply.retryAfter { headers.add(name: "Retry-After", value: String(retryAfter)) }
+        headers.add(name: "Content-Length", value: String(bodyBytes.readableBytes))
+        headers.add(name: "Date", value: dates.now)
+        if let serverName { headers.add(name: "Server", value: serverName) }
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+        } else if request.head.version.minor == 0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+
+        let head = HTTPResponseHead(version: request.head.version, status: .init(statusCode: reply.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(bodyBytes))), promise: nil)
+        guard keepAlive else {
+            state = .closing
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in loopBound.value.close(promise: nil) }
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
+
+extension PutEventsChannelHandler.Collecting {
+    /// Past `limit` the body is dropped as it arrives and the request is answered as too large.
+    mutating func append(_ buffer: ByteBuffer, limit: Int) {
+        guard !tooLarge else { return }
+        if (body?.readableBytes ?? 0) + buffer.readableBytes > limit {
+            tooLarge = true
+            body = nil
+        } else if body == nil {
+            body = buffer
+        } else {
+            body!.writeImmutableBuffer(buffer)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import PushBridgeJSON
+import PushBridgeServer
+import Testing
+
+/// PutEvents is answered on the event loop, ahead of the router (``PutEventsChannelHandler``); these drive one
+/// raw connection to check what that must keep: response order, keep-alive and close, bodies in pieces, and the
+/// same headers as routed responses.
+@Suite struct PutEventsConnectionTests {
+    static let oneEntry = entriesBody([entityUpdated(entityId: "e1", message: "hi")])
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        try await withPushBridgeServer { server in
+            let connection = try await RawHTTPConnection(port: server.port)
+            // The second PutEvents arrives while ListRules waits for the router: it must not overtake it.
+            try await connection.send(
+                RawHTTPConnection.putEvents(Self.oneEntry)
+                    + RawHTTPConnection.request("POST", "/", headers: ["X-Amz-Target: AWSEvents.ListRules"], body: "{}")
+                    + RawHTTPConnection.putEvents("not json")
+                    + RawHTTPConnection.request("POST", "/events", body: Self.oneEntry)
+            )
+            let first = try await connection.readResponse()
+            #expect(first.status == 200)
+            #expect(try JSONParser.parse(first.body)["FailedEntryCount"] == 0)
+            let second = try await connection.readResponse()
+            #expect(second.status == 200)
+            #expect(try JSONParser.parse(second.body)["Rules"]?.arrayValue?.isEmpty == false, "\(second.body)")
+            let third = try await connection.readResponse()
+            #expect(third.status == 400)
+            #expect(third.header("x-amzn-ErrorType") == "SerializationException")
+            let fourth = try await connection.readResponse()
+            #expect(fourth.status == 200)
+            #expect(fourth.header("content-type") == "application/json")
+            #expect(try JSONParser.parse(fourth.body)["FailedEntryCount"] == 0)
+        }
+    }
+
+    @Test func answersCarryTheSameHeadersAsRoutedOnes() async throws {
+        try await withPushBridgeServer { server in
+            let connection = try await RawHTTPConnection(port: server.port)
+            try await connection.send(RawHTTPConnection.putEvents(Self.oneEntry))
+            let putEvents = try await connection.readResponse()
+            try await connection.send(RawHTTPConnection.request("POST", "/", headers: ["X-Amz-Target: AWSEvents.ListRules"], body: "{}"))
+            let routed = try await connection.readResponse()
+            #expect(Set(putEvents.headers.map(\.name)) == Set(routed.headers.map(\.name)))
+            #expect(putEvents.header("server") == "PushBridge")
+            #expect(putEvents.header("content-type") == "application/x-amz-json-1.1")
+            #expect(putEvents.header("x-amzn-requestid")?.count == 36)
+            let date = try #require(putEvents.header("date"))
+            let format = DateFormatter()
+            format.locale = Locale(identifier: "en_US_POSIX")
+            format.timeZone = TimeZone(identifier: "GMT")
+            format.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            let parsed = try #require(format.date(from: date), "\(date)")
+            #expect(abs(parsed.timeIntervalSinceNow) < 60, "\(date)")
+            #expect(format.string(from: parsed) == date)
+        }
+    }
+
+    @Test func connectionCloseIsAnsweredThenClosed() async throws {
+        try await withPushBridgeServer { server in
+            let connection = try await RawHTTPConnection(port: server.port)
+            try await connection.send(RawHTTPConnection.putEvents(Self.oneEntry, headers: ["Connection: close"]))
+            let response = try await connection.readResponse()
+            #expect(response.status == 200)
+            #expect(response.header("connection") == "close")
+            #expect(try await connection.isClosedByServer())
+        }
+    }
+
+    @Test func chunkedBodyInPiecesIsAccepted() async throws {
+        try await withPushBridgeServer { server in
+            let connection = try await RawHTTPConnection(port: server.port)
+            let body = Array(Self.oneEntry.utf8)
+            let half = body.count / 2
+            let pieces = [String(decoding: body[..<half], as: UTF8.self), String(decoding: body[half...], as: UTF8.self)]
+            try await connection.send(RawHTTPConnection.putEvents("", headers: ["Transfer-Encoding: chunked"]))
+            for piece in pieces {
+                try await connection.send(String(piece.utf8.count, radix: 16) + "\r\n" + piece + "\r\n")
+            }
+            try await connection.send("0\r\n\r\n")
+            let response = try await connection.readResponse()
+            #expect(response.status == 200, "\(response.body)")
+            #expect(try JSONParser.parse(response.body)["FailedEntryCount"] == 0)
+        }
+    }
+
+    @Test func expectContinueIsServedByTheRouter() async throws {
+        try await withPushBridgeServer { server in
+            let connection = try await RawHTTPConnection(port: server.port)
+            try await connection.send(RawHTTPConnection.putEvents(Self.oneEntry, headers: ["Expect: 100-continue"]))
+            var response = try await connection.readResponse()
+            for _ in 0..<2 where response.status == 100 { response = try await connection.readResponse() }
+            #expect(response.status == 200, "\(response.body)")
+            #expect(try JSONParser.parse(response.body)["FailedEntryCount"] == 0)
+        }
+    }
+}
