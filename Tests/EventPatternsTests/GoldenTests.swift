@@ -44,8 +44,9 @@ struct GoldenTests {
         for golden in cases {
             let event = FlattenedEvent(try golden.event)
             let expected = Set(patterns.indices.filter { patterns[$0].matches(event) })
-            let actual = matcher.matchingRules(for: event)
-            #expect(actual == expected, "event of \(golden.name)")
+            #expect(matcher.matchingRules(for: event) == expected, "event of \(golden.name)")
+            // From the JSON the matcher flattens only the paths its rules read: same answer.
+            #expect(matcher.matchingRules(for: try golden.event) == expected, "event of \(golden.name), flattened by the matcher")
         }
     }
 }

@@ -92,6 +92,7 @@ struct RuleMatcherTests {
             let flattened = FlattenedEvent(try event(text))
             let expected = Set(patterns.filter { $0.value.matches(flattened) }.keys)
             #expect(matcher.matchingRules(for: flattened) == expected, "event \(text)")
+            #expect(matcher.matchingRules(for: try event(text)) == expected, "event \(text), flattened by the matcher")
             matchesSeen += expected.count
         }
         #expect(matchesSeen > 20, "the probes should exercise both kinds of rule")

@@ -68,6 +68,8 @@ struct AnchorIndex: Sendable {
     /// Paths of unanchored sub-rules → those sub-rules, to find the ones an event touches.
     private var unanchoredByPath: [ByteKey: [Int32]] = [:]
     private var liveSubRules = 0
+    /// The paths the interned conditions read: events are flattened only there.
+    private(set) var pathFilter = PathFilter()
     /// Anchors are chosen from how widely conditions are shared *so far*; the first rules of a bus see
     /// little sharing, so all anchors are chosen again each time the number of sub-rules doubles.
     private var nextReanchoring = 64
@@ -249,6 +251,7 @@ struct AnchorIndex: Sendable {
         )
         let id = conditions.insert(record)
         conditionIDs[condition] = id
+        pathFilter.insert(condition.path)
         return id
     }
 
@@ -256,6 +259,7 @@ struct AnchorIndex: Sendable {
         conditions[id]!.references -= 1
         guard let record = conditions[id], record.references == 0 else { return }
         conditionIDs[record.info.condition] = nil
+        pathFilter.remove(record.info.condition.path)
         conditions.remove(id)
     }
 }

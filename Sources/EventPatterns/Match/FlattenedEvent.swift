@@ -14,8 +14,11 @@ public struct FlattenedEvent: Sendable {
     /// True when some leaf sits inside an array; lets consistency checks be skipped otherwise.
     let hasArrays: Bool
 
-    public init(_ event: JSONValue) {
-        var builder = Builder()
+    public init(_ event: JSONValue) { self.init(event, keeping: nil) }
+
+    /// Only the leaves `filter` keeps: what the rules of one matcher can read.
+    init(_ event: JSONValue, keeping filter: PathFilter?) {
+        var builder = Builder(filter: filter)
         if case .object(let object) = event {
             builder.walkObject(object, path: [], isRoot: true, trail: [])
         }
@@ -28,6 +31,7 @@ public struct FlattenedEvent: Sendable {
     public var paths: [String] { fields.keys.map { String(decoding: $0.bytes, as: UTF8.self) }.sorted() }
 
     private struct Builder {
+        let filter: PathFilter?
         var leaves: [EventLeaf] = []
         var fields: [ByteKey: [Int32]] = [:]
         var nextArray: Int32 = 0
@@ -37,6 +41,13 @@ public struct FlattenedEvent: Sendable {
                 var childPath = path
                 if !isRoot { childPath.append(UInt8(ascii: ".")) }
                 childPath.append(contentsOf: key.utf8)
+                if let filter {
+                    let key = ByteKey(childPath)
+                    switch value {
+                    case .object, .array: guard filter.entersContainer(at: key) else { continue }
+                    default: guard filter.keepsLeaf(at: key) else { continue }
+                    }
+                }
                 walk(value, path: childPath, trail: trail)
             }
         }

@@ -33,7 +33,11 @@ public struct RuleMatcher<RuleID: Hashable & Sendable>: Sendable {
         ruleIDsBySlot.remove(slot)
     }
 
-    public func matchingRules(for event: JSONValue) -> Set<RuleID> { matchingRules(for: FlattenedEvent(event)) }
+    /// Flattens only the fields the held rules read.
+    public func matchingRules(for event: JSONValue) -> Set<RuleID> {
+        guard !slots.isEmpty else { return [] }
+        return matchingRules(for: FlattenedEvent(event, keeping: index.pathFilter))
+    }
 
     public func matchingRules(for event: FlattenedEvent) -> Set<RuleID> {
         guard !slots.isEmpty else { return [] }
