@@ -32,10 +32,17 @@ struct PushBridgeCommand: AsyncParsableCommand {
     static func main() async {
         // Tasks run on NIO's event loops instead of a second pool of threads: request handling then stays on the
         // loop that read the request, sparing a thread hop each way (measured: about a quarter of the server
-        // CPU of a one-entry PutEvents). Must happen before any other task is created.
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        // CPU of a one-entry PutEvents). Must happen before any other task is created; parsing creates none.
         do {
             var command = try parseAsRoot()
+            let environment = ProcessInfo.processInfo.environment
+            // NIO's own variable, when set, is the operator's explicit choice.
+            if let serve = command as? ServeCommand, environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil,
+                let threads = try serve.eventLoopThreads(environment: environment)
+            {
+                NIOSingletons.groupLoopCountSuggestion = threads
+            }
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {

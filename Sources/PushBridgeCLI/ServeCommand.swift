@@ -75,6 +75,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "JSON file of event buses, rules and targets to load at start. [env: PUSHBRIDGE_CONFIG]")
     var config: String?
 
+    @Option(help: "Event-loop threads. [env: PUSHBRIDGE_THREADS] (default: the number of CPUs this process may run on)")
+    var threads: Int?
+
     @Flag(help: "Start without the built-in 'Entity Updated' rule. [env: PUSHBRIDGE_NO_DEFAULT_RULE=1]")
     var noDefaultRule = false
 
@@ -166,6 +169,20 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let grace = Duration.milliseconds(Int64(graceSeconds * 1000))
         try await ServeRunner.run(application, runtime: runtime, operations: operations, grace: grace, logger: logger)
+    }
+
+    /// The size of NIO's event-loop group (which also runs every task, see `PushBridgeCommand.main`): `--threads`,
+    /// else `PUSHBRIDGE_THREADS`, else the CPUs the process may run on; nil leaves NIO's own choice.
+    func eventLoopThreads(environment: [String: String]) throws -> Int? {
+        if let text = environment["PUSHBRIDGE_THREADS"], threads == nil {
+            guard let value = Int(text), value >= 1 else { throw ValidationError("PUSHBRIDGE_THREADS=\(text) is not a valid value.") }
+            return value
+        }
+        if let threads {
+            guard threads >= 1 else { throw ValidationError("--threads must be 1 or more.") }
+            return threads
+        }
+        return ProcessorAffinity.allowedCPUCount()
     }
 
     /// Makes a token, saves it 0600 to `file`, and prints it once on standard error (never to the log).

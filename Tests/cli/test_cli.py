@@ -186,6 +186,10 @@ def test_usage_errors_exit_1_and_say_what_to_do(server):
     assert code == 1 and "--entity" in err
     code, out, err = run(server, "retries", "now", "not-an-id")
     assert code == 1 and "bus/rule/targetId/messageId" in err
+    code, out, err = run(server, "serve", "--threads", "0")
+    assert code == 1 and "--threads must be 1 or more" in err
+    code, out, err = run(server, "serve", env={"PUSHBRIDGE_THREADS": "many"})
+    assert code == 1 and "PUSHBRIDGE_THREADS=many" in err
 
 
 # --- auth and reachability --------------------------------------------------------------------------------
