@@ -16,7 +16,7 @@ public final class ConnectionRegistry: Sendable {
 
     private struct State {
         var connections: [String: Entry] = [:]
-        var subscribers: [String: [Subscriber]] = [:]
+        var subscribers: [String: SubscriberList] = [:]
         var subscriptionCount = 0
     }
 
@@ -57,7 +57,7 @@ public final class ConnectionRegistry: Sendable {
             guard entry.entities.count < maximumSubscriptionsPerConnection else { return .limitReached(maximumSubscriptionsPerConnection) }
             entry.entities.insert(entityId)
             state.connections[connectionId] = entry
-            state.subscribers[entityId, default: []].append(Subscriber(connectionId: connectionId, sink: entry.sink))
+            state.subscribers[entityId, default: SubscriberList()].append(Subscriber(connectionId: connectionId, sink: entry.sink))
             state.subscriptionCount += 1
             return .subscribed
         }
@@ -76,14 +76,13 @@ public final class ConnectionRegistry: Sendable {
     }
 
     private static func removeSubscriber(_ connectionId: String, from entityId: String, in state: inout State) {
-        guard var list = state.subscribers[entityId] else { return }
-        list.removeAll { $0.connectionId == connectionId }
-        state.subscribers[entityId] = list.isEmpty ? nil : list
+        state.subscribers[entityId]?.remove(connectionId)
+        if state.subscribers[entityId]?.isEmpty == true { state.subscribers[entityId] = nil }
     }
 
     /// A snapshot of an entity's subscribers; sending happens outside the lock.
     public func subscribers(of entityId: String) -> [Subscriber] {
-        state.withLock { $0.subscribers[entityId] ?? [] }
+        state.withLock { $0.subscribers[entityId]?.members ?? [] }
     }
 
     public func record(_ connectionId: String) -> ConnectionRecord? {

@@ -82,6 +82,37 @@ struct ConnectionRegistryTests {
         #expect(registry.subscribe("c1", to: "e1") == .unknownConnection)
     }
 
+    @Test("Subscribers stay exact through any mix of subscribe, unsubscribe and disconnect")
+    func subscribersMatchAModel() {
+        let ids = (0..<40).map { "c\($0)" }
+        let entities = ["e0", "e1", "e2"]
+        let registry = registry(ids, limit: 10)
+        var model: [String: Set<String>] = [:]
+        var random = SeededRandom(seed: 7)
+        for _ in 0..<3000 {
+            let id = ids[Int(random.next() % UInt64(ids.count))]
+            let entity = entities[Int(random.next() % UInt64(entities.count))]
+            switch random.next() % 10 {
+            case 0:
+                registry.remove(id)
+                for key in model.keys { model[key]?.remove(id) }
+                registry.register(record(id), sink: RecordingSink())
+            case 1...4:
+                registry.unsubscribe(id, from: entity)
+                model[entity]?.remove(id)
+            default:
+                _ = registry.subscribe(id, to: entity)
+                model[entity, default: []].insert(id)
+            }
+        }
+        for entity in entities {
+            let listed = registry.subscribers(of: entity).map(\.connectionId)
+            #expect(listed.count == Set(listed).count, "no duplicates for \(entity)")
+            #expect(Set(listed) == model[entity] ?? [], "\(entity)")
+        }
+        #expect(registry.subscriptionCount == model.values.reduce(0) { $0 + $1.count })
+    }
+
     @Test("subscribers(of:) is a snapshot")
     func snapshot() {
         let registry = registry(["c1", "c2"])
