@@ -27,8 +27,21 @@ final class ChannelConnectionSink: ConnectionSink {
     func send(text: ByteBuffer) -> SendResult {
         guard !closing.load(ordering: .relaxed), channel.isActive else { return .closed }
         guard channel.isWritable else { return .bufferFull }
-        writeQueue.enqueue(.init(channel: channel, writer: writer, text: text))
+        writeQueue.enqueue(.init(sink: self, text: text))
         return .queued
+    }
+
+    /// Writes a frame already encoded from `text`; on the channel's event loop only.
+    func writeEncoded(_ frame: ByteBuffer, text: ByteBuffer, maximumFrameSize: Int) {
+        if !writer.value.writeAndFlush(frame) {
+            EventLoopWriteQueue.write(text, to: channel, maximumFrameSize: maximumFrameSize)
+        }
+    }
+
+    /// Writes `text` through the frame encoder, in fragments if it is longer than a frame; on the channel's
+    /// event loop only.
+    func writeFrames(of text: ByteBuffer, maximumFrameSize: Int) {
+        EventLoopWriteQueue.write(text, to: channel, maximumFrameSize: maximumFrameSize)
     }
 
     func close(code: UInt16, reason: String) {

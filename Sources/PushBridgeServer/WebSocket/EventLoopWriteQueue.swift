@@ -10,55 +10,55 @@ import Synchronization
 /// writes of the same message (a fan-out) share one encoded frame, written below the frame encoder.
 final class EventLoopWriteQueue: Sendable {
     struct Write {
-        let channel: any Channel
-        let writer: NIOLoopBound<EncodedFrameWriter>
+        let sink: ChannelConnectionSink
         let text: ByteBuffer
-    }
-
-    private struct Pending {
-        var writes: [Write] = []
     }
 
     let eventLoop: any EventLoop
     private let maximumFrameSize: Int
-    private let pending = Mutex(Pending())
+    private let pending = Mutex<[Write]>([])
+    /// The array the last batch was written from, kept for its capacity: batches swap arrays with `pending`
+    /// instead of allocating one each time.
+    private let spare: NIOLoopBoundBox<[Write]>
 
     init(eventLoop: any EventLoop, maximumFrameSize: Int) {
         self.eventLoop = eventLoop
         self.maximumFrameSize = maximumFrameSize
+        self.spare = NIOLoopBoundBox([], eventLoop: eventLoop)
     }
 
     func enqueue(_ write: Write) {
-        let wasEmpty = pending.withLock { pending in
-            pending.writes.append(write)
-            return pending.writes.count == 1
+        let wasEmpty = pending.withLock { writes in
+            writes.append(write)
+            return writes.count == 1
         }
         guard wasEmpty else { return }
         eventLoop.execute { self.writeAll() }
     }
 
     private func writeAll() {
-        let writes = pending.withLock { pending in
-            defer { pending.writes.removeAll(keepingCapacity: true) }
-            return pending.writes
-        }
+        var batch = spare.value
+        spare.value = []
+        pending.withLock { swap(&$0, &batch) }
         var shared: (address: UnsafeRawPointer?, count: Int, frame: ByteBuffer)?
-        for write in writes {
-            guard write.text.readableBytes <= maximumFrameSize else {
-                Self.write(write.text, to: write.channel, maximumFrameSize: maximumFrameSize)
+        for index in batch.indices {
+            let text = batch[index].text
+            guard text.readableBytes <= maximumFrameSize else {
+                batch[index].sink.writeFrames(of: text, maximumFrameSize: maximumFrameSize)
                 continue
             }
             // The same bytes (same storage, same range) as the previous write: the fan-out's one buffer.
-            let address = write.text.withUnsafeReadableBytes { $0.baseAddress }
-            if shared == nil || shared!.address != address || shared!.count != write.text.readableBytes {
-                let frame = EncodedFrameWriter.encodeTextFrame(write.text, allocator: write.channel.allocator)
-                shared = (address, write.text.readableBytes, frame)
+            let address = text.withUnsafeReadableBytes { $0.baseAddress }
+            if shared == nil || shared!.address != address || shared!.count != text.readableBytes {
+                shared = (address, text.readableBytes, EncodedFrameWriter.encodeTextFrame(text, allocator: Self.allocator))
             }
-            if !write.writer.value.writeAndFlush(shared!.frame) {
-                Self.write(write.text, to: write.channel, maximumFrameSize: maximumFrameSize)
-            }
+            batch[index].sink.writeEncoded(shared!.frame, text: text, maximumFrameSize: maximumFrameSize)
         }
+        batch.removeAll(keepingCapacity: true)
+        spare.value = batch
     }
+
+    private static let allocator = ByteBufferAllocator()
 
     /// One text message as one frame, or as fragments of at most `maximumFrameSize` bytes, as API Gateway
     /// sends them. Must run on the channel's event loop.
