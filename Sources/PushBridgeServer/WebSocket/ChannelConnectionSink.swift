@@ -13,12 +13,12 @@ import Synchronization
 final class ChannelConnectionSink: ConnectionSink {
     private let channel: any Channel
     private let writeQueue: EventLoopWriteQueue
-    private let writer: NIOLoopBound<EncodedFrameWriter>
+    private let writer: NIOLoopBound<EncodedBytesWriter>
     private let closing = Atomic<Bool>(false)
     /// How long a close frame may wait behind unread data before the socket is dropped.
     static let closeGracePeriod = TimeAmount.seconds(2)
 
-    init(channel: any Channel, writeQueue: EventLoopWriteQueue, writer: NIOLoopBound<EncodedFrameWriter>) {
+    init(channel: any Channel, writeQueue: EventLoopWriteQueue, writer: NIOLoopBound<EncodedBytesWriter>) {
         self.channel = channel
         self.writeQueue = writeQueue
         self.writer = writer

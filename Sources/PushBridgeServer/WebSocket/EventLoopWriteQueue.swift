@@ -50,7 +50,7 @@ final class EventLoopWriteQueue: Sendable {
             // The same bytes (same storage, same range) as the previous write: the fan-out's one buffer.
             let address = text.withUnsafeReadableBytes { $0.baseAddress }
             if shared == nil || shared!.address != address || shared!.count != text.readableBytes {
-                shared = (address, text.readableBytes, EncodedFrameWriter.encodeTextFrame(text, allocator: Self.allocator))
+                shared = (address, text.readableBytes, TextFrame.encode(text, allocator: Self.allocator))
             }
             batch[index].sink.writeEncoded(shared!.frame, text: text, maximumFrameSize: maximumFrameSize)
         }

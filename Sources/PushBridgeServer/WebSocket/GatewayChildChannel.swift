@@ -61,7 +61,9 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     upgraders: [upgrader],
                     notUpgradingCompletionHandler: { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            let putEvents = PutEventsChannelHandler(endpoint: eventsEndpoint, dates: dates, serverName: serverName)
+                            let writer = EncodedBytesWriter()
+                            try channel.pipeline.syncOperations.addHandler(writer, position: .first)
+                            let putEvents = PutEventsChannelHandler(endpoint: eventsEndpoint, writer: writer, dates: dates, serverName: serverName)
                             try channel.pipeline.syncOperations.addHandler(putEvents)
                             try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                             try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))

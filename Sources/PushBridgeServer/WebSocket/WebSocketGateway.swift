@@ -63,7 +63,7 @@ struct WebSocketGateway: Sendable {
             ChannelOptions.writeBufferWaterMark,
             value: .init(low: max(1, outboundLimit / 2), high: max(2, outboundLimit))
         )
-        let writer = EncodedFrameWriter()
+        let writer = EncodedBytesWriter()
         try channel.pipeline.syncOperations.addHandler(writer, position: .first)
         let sink = ChannelConnectionSink(
             channel: channel,
