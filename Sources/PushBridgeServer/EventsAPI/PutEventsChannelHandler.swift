@@ -121,17 +121,28 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func encode(_ reply: EventsAPIReply, version: HTTPVersion, keepAlive: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
         let status = HTTPResponseStatus(statusCode: reply.status)
         var buffer = allocator.buffer(capacity: 256 + reply.body.utf8.count)
-        buffer.writeString("HTTP/1.\(version.minor == 0 ? 0 : 1) \(reply.status) \(status.reasonPhrase)\r\n")
-        buffer.writeString("Content-Type: \(reply.contentType)\r\nx-amzn-RequestId: \(reply.requestId)\r\n")
-        if let errorType = reply.errorType { buffer.writeString("x-amzn-ErrorType: \(errorType)\r\n") }
-        if let retryAfter = reply.retryAfter { buffer.writeString("Retry-After: \(retryAfter)\r\n") }
-        buffer.writeString("Content-Length: \(reply.body.utf8.count)\r\nDate: \(dates.now)\r\n")
-        if let serverName { buffer.writeString("Server: \(serverName)\r\n") }
-        if !keepAlive {
-            buffer.writeStaticString("Connection: close\r\n")
-        } else if version.minor == 0 {
-            buffer.writeStaticString("Connection: keep-alive\r\n")
+        buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        buffer.writeString(String(reply.status))
+        buffer.writeStaticString(" ")
+        buffer.writeString(status.reasonPhrase)
+        func header(_ name: StaticString, _ value: String) {
+            buffer.writeStaticString("\r\n")
+            buffer.writeStaticString(name)
+            buffer.writeString(value)
         }
+        header("Content-Type: ", reply.contentType)
+        header("x-amzn-RequestId: ", reply.requestId)
+        if let errorType = reply.errorType { header("x-amzn-ErrorType: ", errorType) }
+        if let retryAfter = reply.retryAfter { header("Retry-After: ", String(retryAfter)) }
+        header("Content-Length: ", String(reply.body.utf8.count))
+        header("Date: ", dates.now)
+        if let serverName { header("Server: ", serverName) }
+        if !keepAlive {
+            header("Connection: ", "close")
+        } else if version.minor == 0 {
+            header("Connection: ", "keep-alive")
+        }
+        buffer.writeStaticString("\r\n")
         buffer.writeStaticString("\r\n")
         buffer.writeString(reply.body)
         return buffer
