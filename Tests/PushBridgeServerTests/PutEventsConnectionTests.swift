@@ -95,4 +95,17 @@ import Testing
             #expect(try JSONParser.parse(response.body)["FailedEntryCount"] == 0)
         }
     }
+
+    @Test(arguments: ["GARBAGE / HTTP/1.1\r\n\r\n", "POST / HTTP/9.9\r\n\r\n", "POST / HTTP/1.1\r\nBad Header\r\n\r\n"])
+    func malformedFirstRequestIsBadRequestThenClosed(request: String) async throws {
+        try await withPushBridgeServer { server in
+            let connection = try await RawHTTPConnection(port: server.port)
+            try await connection.send(request)
+            let response = try await connection.readResponse()
+            #expect(response.status == 400)
+            #expect(response.header("connection") == "close")
+            #expect(try await connection.isClosedByServer())
+            try await expectStillServing(server)
+        }
+    }
 }

@@ -51,6 +51,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
+                        channel.pipeline.syncOperations.removeHandler(name: MalformedFirstRequestHandler.name, promise: nil)
                         try gateway.connect(channel, head: head)
                         return .webSocket
                     }
@@ -61,6 +62,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     upgraders: [upgrader],
                     notUpgradingCompletionHandler: { channel in
                         channel.eventLoop.makeCompletedFuture {
+                            channel.pipeline.syncOperations.removeHandler(name: MalformedFirstRequestHandler.name, promise: nil)
                             let writer = EncodedBytesWriter()
                             try channel.pipeline.syncOperations.addHandler(writer, position: .first)
                             let putEvents = PutEventsChannelHandler(endpoint: eventsEndpoint, writer: writer, dates: dates, serverName: serverName)
@@ -84,6 +86,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enableErrorHandling = false  // Hummingbird answers errors
             configuration.enableResponseHeaderValidation = false  // HTTPTypes already validates
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            try channel.pipeline.syncOperations.addHandler(MalformedFirstRequestHandler(), name: MalformedFirstRequestHandler.name)
             return Value(upgradeResult: result, channel: channel)
         }
     }
@@ -125,5 +128,22 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         } catch {
             logger.trace("Refusing an upgrade failed", metadata: ["pb.error": "\(error)"])
         }
+    }
+}
+
+/// Answers a first request NIO cannot parse (a malformed request line or header) with 400 and closes, as the
+/// router does for later requests. Until the upgrader has decided there is no router to do it, and the client
+/// would wait for an answer that never comes. Removed as soon as the decision is made.
+private final class MalformedFirstRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    static let name = "pushbridge.malformed-first-request"
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError else { return context.fireErrorCaught(error) }
+        let head = HTTPResponseHead(version: .http1_1, status: .badRequest, headers: ["Content-Length": "0", "Connection": "close"])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in loopBound.value.close(promise: nil) }
     }
 }
