@@ -36,10 +36,7 @@ struct PushBridgeCommand: AsyncParsableCommand {
         do {
             var command = try parseAsRoot()
             let environment = ProcessInfo.processInfo.environment
-            // NIO's own variable, when set, is the operator's explicit choice.
-            if let serve = command as? ServeCommand, environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil,
-                let threads = try serve.eventLoopThreads(environment: environment)
-            {
+            if let serve = command as? ServeCommand, let threads = try serve.eventLoopThreads(environment: environment) {
                 NIOSingletons.groupLoopCountSuggestion = threads
             }
             _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()

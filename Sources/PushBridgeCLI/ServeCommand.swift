@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import PushBridgeCore
 import PushBridgeServer
 
@@ -172,17 +173,19 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The size of NIO's event-loop group (which also runs every task, see `PushBridgeCommand.main`): `--threads`,
-    /// else `PUSHBRIDGE_THREADS`, else the CPUs the process may run on; nil leaves NIO's own choice.
+    /// else `PUSHBRIDGE_THREADS`, else NIO's own `NIO_SINGLETON_GROUP_LOOP_COUNT` if set (nil: NIO reads it),
+    /// else the CPUs the process may run on, capped by NIO's count (which follows cgroup CPU quotas).
     func eventLoopThreads(environment: [String: String]) throws -> Int? {
-        if let text = environment["PUSHBRIDGE_THREADS"], threads == nil {
-            guard let value = Int(text), value >= 1 else { throw ValidationError("PUSHBRIDGE_THREADS=\(text) is not a valid value.") }
-            return value
-        }
         if let threads {
             guard threads >= 1 else { throw ValidationError("--threads must be 1 or more.") }
             return threads
         }
-        return ProcessorAffinity.allowedCPUCount()
+        if let text = environment["PUSHBRIDGE_THREADS"] {
+            guard let value = Int(text), value >= 1 else { throw ValidationError("PUSHBRIDGE_THREADS=\(text) is not a valid value.") }
+            return value
+        }
+        guard environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil else { return nil }
+        return ProcessorAffinity.allowedCPUCount().map { min($0, System.coreCount) }
     }
 
     /// Makes a token, saves it 0600 to `file`, and prints it once on standard error (never to the log).

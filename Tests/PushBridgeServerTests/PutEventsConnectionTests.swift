@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import PushBridgeJSON
 import PushBridgeServer
 import Testing
@@ -44,6 +45,7 @@ import Testing
             let routed = try await connection.readResponse()
             #expect(Set(putEvents.headers.map(\.name)) == Set(routed.headers.map(\.name)))
             #expect(putEvents.header("server") == "PushBridge")
+            #expect(try await server.ingestedCount() == 1)
             #expect(putEvents.header("content-type") == "application/x-amz-json-1.1")
             #expect(putEvents.header("x-amzn-requestid")?.count == 36)
             let date = try #require(putEvents.header("date"))
@@ -107,5 +109,40 @@ import Testing
             #expect(try await connection.isClosedByServer())
             try await expectStillServing(server)
         }
+    }
+
+    @Test func upgradeRefusedOnThePutEventsPathIsNotIngested() async throws {
+        try await withPushBridgeServer { server in
+            let connection = try await RawHTTPConnection(port: server.port)
+            let upgrade = ["Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"]
+            try await connection.send(RawHTTPConnection.request("POST", "/events", headers: upgrade, body: Self.oneEntry))
+            let response = try await connection.readResponse()
+            #expect(response.status == 400)
+            #expect(try await connection.isClosedByServer(), "one answer, then the connection ends")
+            #expect(try await server.ingestedCount() == 0)
+        }
+    }
+
+    @Test func nothingIsReadAfterARoutedConnectionClose() async throws {
+        try await withPushBridgeServer { server in
+            let connection = try await RawHTTPConnection(port: server.port)
+            try await connection.send(
+                RawHTTPConnection.request("GET", "/healthz", headers: ["Connection: close"])
+                    + RawHTTPConnection.putEvents(Self.oneEntry)
+            )
+            let response = try await connection.readResponse()
+            #expect(response.status == 200)
+            #expect(try await connection.isClosedByServer())
+            #expect(try await server.ingestedCount() == 0, "a PutEvents after Connection: close must not be ingested unanswered")
+        }
+    }
+}
+
+extension TestServer {
+    /// `pushbridge_events_ingested_total` from `/metrics` (0 before the first event).
+    func ingestedCount() async throws -> Int {
+        let text = try await request(.get, "/metrics").bodyText
+        let line = text.split(separator: "\n").first { $0.hasPrefix("pushbridge_events_ingested_total ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) } ?? 0
     }
 }

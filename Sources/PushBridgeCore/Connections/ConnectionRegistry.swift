@@ -27,9 +27,16 @@ public final class ConnectionRegistry: Sendable {
         self.maximumSubscriptionsPerConnection = maximumSubscriptionsPerConnection
     }
 
-    /// $connect: the connection exists from now on.
+    /// $connect: the connection exists from now on. Ids are unique; should one come again, it starts afresh
+    /// (its old subscriptions go, rather than linger with a sink nobody can reach).
     public func register(_ record: ConnectionRecord, sink: any ConnectionSink) {
-        state.withLock { $0.connections[record.connectionId] = Entry(record: record, sink: sink, entities: []) }
+        state.withLock { state in
+            if let old = state.connections[record.connectionId] {
+                for entity in old.entities { Self.removeSubscriber(record.connectionId, from: entity, in: &state) }
+                state.subscriptionCount -= old.entities.count
+            }
+            state.connections[record.connectionId] = Entry(record: record, sink: sink, entities: [])
+        }
     }
 
     /// $disconnect: the connection and all its subscriptions are gone at once. Returns its last record.

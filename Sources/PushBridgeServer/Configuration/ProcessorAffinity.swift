@@ -3,8 +3,9 @@ import Foundation
 /// How many CPUs this process may run on, from the kernel's affinity mask (`taskset`, cpusets, systemd's
 /// `CPUAffinity=`), read from `/proc/self/status` because Glibc's `sched_getaffinity` is not visible to Swift.
 ///
-/// SwiftNIO sizes its event-loop group from the machine's (or cgroup quota's) core count; a server confined to
-/// one CPU then runs two busy loops that take turns on it, paying a context switch each way.
+/// SwiftNIO sizes its event-loop group from the machine's core count or the cgroup CPU quota, not from the
+/// affinity mask: a server pinned to one CPU then runs two busy loops that take turns on it, paying a context
+/// switch each way.
 public enum ProcessorAffinity {
     /// nil where the kernel does not say (not Linux, or `/proc` not mounted).
     public static func allowedCPUCount() -> Int? {

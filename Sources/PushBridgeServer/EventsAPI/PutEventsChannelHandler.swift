@@ -24,7 +24,8 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private enum State {
         case idle
-        case passing
+        /// A request the router answers; without keep-alive, nothing after it is read.
+        case passing(keepAlive: Bool)
         case collecting(Collecting)
         /// A response with `Connection: close` is on its way; nothing more is read.
         case closing
@@ -39,6 +40,11 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var routedAwaitingResponse = 0
     /// A graceful shutdown asked to close the connection while a PutEvents was being read: passed on after its answer.
     private var quiesceHeld = false
+    /// The router answered with `Connection: close`: the connection ends with that answer.
+    private var routerClosing = false
+    /// A read asked for while the channel could not take more writes: answers to a client that does not read
+    /// them must not pile up, so reading waits until the socket drains.
+    private var readHeld = false
 
     /// - Parameter writer: in the same pipeline, next to the socket; answers are written through it.
     init(endpoint: EventsAPIEndpoint, writer: EncodedBytesWriter, dates: HTTPDateCache, serverName: String?) {
@@ -52,11 +58,13 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         let part = unwrapInboundIn(data)
         switch (state, part) {
         case (.idle, .head(let head)):
-            if routedAwaitingResponse == 0, let (target, contentType) = Self.putEvents(head) {
+            if routerClosing {
+                state = .closing
+            } else if routedAwaitingResponse == 0, let (target, contentType) = Self.putEvents(head) {
                 state = .collecting(Collecting(head: head, target: target, contentType: contentType))
             } else {
                 routedAwaitingResponse += 1
-                state = .passing
+                state = .passing(keepAlive: head.isKeepAlive)
                 context.fireChannelRead(data)
             }
         case (.collecting(var collecting), .body(let buffer)):
@@ -66,8 +74,8 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         case (.collecting(let collecting), .end):
             state = .idle
             respond(to: collecting, context: context)
-        case (.passing, .end):
-            state = .idle
+        case (.passing(let keepAlive), .end):
+            state = keepAlive ? .idle : .closing
             context.fireChannelRead(data)
         case (.closing, _):
             break
@@ -77,10 +85,28 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data), routedAwaitingResponse > 0 {
-            routedAwaitingResponse -= 1
+        switch unwrapOutboundIn(data) {
+        case .head(let head) where !head.isKeepAlive: routerClosing = true
+        case .end where routedAwaitingResponse > 0: routedAwaitingResponse -= 1
+        default: break
         }
         context.write(data, promise: promise)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        guard context.channel.isWritable else {
+            readHeld = true
+            return
+        }
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if readHeld, context.channel.isWritable {
+            readHeld = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -63,10 +63,19 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     notUpgradingCompletionHandler: { channel in
                         channel.eventLoop.makeCompletedFuture {
                             channel.pipeline.syncOperations.removeHandler(name: MalformedFirstRequestHandler.name, promise: nil)
-                            let writer = EncodedBytesWriter()
-                            try channel.pipeline.syncOperations.addHandler(writer, position: .first)
-                            let putEvents = PutEventsChannelHandler(endpoint: eventsEndpoint, writer: writer, dates: dates, serverName: serverName)
-                            try channel.pipeline.syncOperations.addHandler(putEvents)
+                            // A refused upgrade is answered and closed by `refuseUpgrade`: its request (and any
+                            // after it) must not be served, so PutEvents are offered only to plain HTTP.
+                            if decision.value == nil {
+                                let writer = EncodedBytesWriter()
+                                try channel.pipeline.syncOperations.addHandler(writer, position: .first)
+                                let putEvents = PutEventsChannelHandler(
+                                    endpoint: eventsEndpoint,
+                                    writer: writer,
+                                    dates: dates,
+                                    serverName: serverName
+                                )
+                                try channel.pipeline.syncOperations.addHandler(putEvents)
+                            }
                             try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                             try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
                             let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(

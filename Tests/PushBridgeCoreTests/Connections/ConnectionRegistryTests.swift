@@ -113,6 +113,17 @@ struct ConnectionRegistryTests {
         #expect(registry.subscriptionCount == model.values.reduce(0) { $0 + $1.count })
     }
 
+    @Test("A connection id registered again starts without the old subscriptions")
+    func registerAgain() {
+        let registry = registry(["c1"])
+        _ = registry.subscribe("c1", to: "e1")
+        registry.register(record("c1"), sink: RecordingSink())
+        #expect(registry.subscribers(of: "e1").isEmpty)
+        #expect(registry.subscriptionCount == 0)
+        #expect(registry.subscribe("c1", to: "e1") == .subscribed)
+        #expect(registry.subscribers(of: "e1").map(\.connectionId) == ["c1"])
+    }
+
     @Test("subscribers(of:) is a snapshot")
     func snapshot() {
         let registry = registry(["c1", "c2"])
