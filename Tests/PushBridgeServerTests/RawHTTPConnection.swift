@@ -18,20 +18,11 @@ final class RawHTTPConnection {
     struct Closed: Error {}
 
     private let channel: any Channel
-    private let received = Inbox<ByteBuffer>()
+    private let received: Inbox<ByteBuffer>
     private var pending = ByteBuffer()
 
     init(port: Int) async throws {
-        let received = self.received
-        channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(3))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(InboxHandler(inbox: received))
-                }
-            }
-            .connect(host: "127.0.0.1", port: port)
-            .get()
+        (channel, received) = try await InboxHandler.connect(port: port)
     }
 
     deinit { channel.close(promise: nil) }

@@ -15,18 +15,7 @@ final class RawWebSocket {
 
     /// Connects and performs the upgrade with these extra request header lines (e.g. `Sec-WebSocket-Protocol: x`).
     init(port: Int, path: String, extraHeaders: [String] = [], receiveBufferSize: Int = 4096) async throws {
-        let received = Inbox<ByteBuffer>()
-        self.received = received
-        self.channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferSize))
-            .connectTimeout(.seconds(3))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(InboxHandler(inbox: received))
-                }
-            }
-            .connect(host: "127.0.0.1", port: port)
-            .get()
+        (channel, received) = try await InboxHandler.connect(port: port, receiveBufferSize: receiveBufferSize)
         var lines = [
             "GET \(path) HTTP/1.1",
             "Host: 127.0.0.1:\(port)",
@@ -127,6 +116,23 @@ final class InboxHandler: ChannelInboundHandler {
     let inbox: Inbox<ByteBuffer>
 
     init(inbox: Inbox<ByteBuffer>) { self.inbox = inbox }
+
+    /// A TCP connection to the test server whose reads arrive in the returned inbox.
+    static func connect(port: Int, receiveBufferSize: Int? = nil) async throws -> (any Channel, Inbox<ByteBuffer>) {
+        let received = Inbox<ByteBuffer>()
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connectTimeout(.seconds(3))
+        if let receiveBufferSize {
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferSize))
+        }
+        let channel = try await bootstrap.channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(InboxHandler(inbox: received))
+            }
+        }
+        .connect(host: "127.0.0.1", port: port)
+        .get()
+        return (channel, received)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inbox.push(unwrapInboundIn(data))
