@@ -14,7 +14,7 @@ struct EventsAPIEndpoint: Sendable {
 
     enum Body {
         case bytes(ByteBuffer)
-        /// Longer than ``bodyLimit``: answered without being read.
+        /// Longer than ``bodyLimit``: answered without being parsed (the bytes past the limit are discarded).
         case tooLarge
     }
 

@@ -33,9 +33,7 @@ final class ChannelConnectionSink: ConnectionSink {
 
     /// Writes a frame already encoded from `text`; on the channel's event loop only.
     func writeEncoded(_ frame: ByteBuffer, text: ByteBuffer, maximumFrameSize: Int) {
-        if !writer.value.writeAndFlush(frame) {
-            EventLoopWriteQueue.write(text, to: channel, maximumFrameSize: maximumFrameSize)
-        }
+        if !writer.value.writeAndFlush(frame) { writeFrames(of: text, maximumFrameSize: maximumFrameSize) }
     }
 
     /// Writes `text` through the frame encoder, in fragments if it is longer than a frame; on the channel's
