@@ -14,6 +14,7 @@ final class ChannelConnectionSink: ConnectionSink {
     private let channel: any Channel
     private let writeQueue: EventLoopWriteQueue
     private let writer: NIOLoopBound<EncodedBytesWriter>
+    /// Closing or closed: set by the first close, or when the channel goes inactive.
     private let closing = Atomic<Bool>(false)
     /// How long a close frame may wait behind unread data before the socket is dropped.
     static let closeGracePeriod = TimeAmount.seconds(2)
@@ -25,7 +26,9 @@ final class ChannelConnectionSink: ConnectionSink {
     }
 
     func send(text: ByteBuffer) -> SendResult {
-        guard !closing.load(ordering: .relaxed), channel.isActive else { return .closed }
+        // The sink's own flag rather than `channel.isActive`: it is read once per subscriber of every fan-out,
+        // and NIO's answer costs a copy of the channel's lifecycle state each time.
+        guard !closing.load(ordering: .relaxed) else { return .closed }
         guard channel.isWritable else { return .bufferFull }
         writeQueue.enqueue(.init(sink: self, text: text))
         return .queued
@@ -56,5 +59,10 @@ final class ChannelConnectionSink: ConnectionSink {
     /// Marks the connection as closing; true for the first caller only, who then owns sending the close frame.
     func beginClosing() -> Bool {
         closing.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged
+    }
+
+    /// The channel went inactive: nothing more is sent, and there is no close frame left to send.
+    func channelClosed() {
+        closing.store(true, ordering: .relaxed)
     }
 }

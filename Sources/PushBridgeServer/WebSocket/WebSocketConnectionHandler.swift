@@ -80,6 +80,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        sink.channelClosed()
         gateway.disconnected(connectionId)
         context.fireChannelInactive()
     }

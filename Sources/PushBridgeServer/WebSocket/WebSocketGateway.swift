@@ -84,6 +84,11 @@ struct WebSocketGateway: Sendable {
             "Connected",
             metadata: ["pb.connection.id": "\(connectionId)", "pb.source.ip": "\(record.sourceIp)", "pb.path": "\(path)"]
         )
+        // A socket that closed during the upgrade went inactive before the handler that reports it was added.
+        if !channel.isActive {
+            sink.channelClosed()
+            disconnected(connectionId)
+        }
     }
 
     /// $disconnect, whatever closed the socket: the connection and its subscriptions go at once.
