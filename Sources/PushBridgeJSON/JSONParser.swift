@@ -177,17 +177,20 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         position += 1
         let start = position
+        // Every raw byte of the string ORed together: without the high bit, the text is ASCII and cannot be invalid.
+        var rawBits: UInt8 = 0
         // Fast path: no escapes, valid UTF-8 decoded in one go.
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
                 position += 1
-                guard let string = String(validating: slice, as: UTF8.self) else { throw error("Invalid UTF-8 in a string") }
+                guard let string = Self.string(slice, isASCII: rawBits < 0x80) else { throw error("Invalid UTF-8 in a string") }
                 return string
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("Unescaped control character in a string") }
+            rawBits |= byte
             position += 1
         }
         var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
@@ -196,7 +199,9 @@ public struct JSONParser {
             switch byte {
             case UInt8(ascii: "\""):
                 position += 1
-                guard let string = String(validating: scratch, as: UTF8.self) else { throw error("Invalid UTF-8 in a string") }
+                // Escapes only ever add valid UTF-8, so the raw bytes decide.
+                let string = scratch.withUnsafeBufferPointer { Self.string($0, isASCII: rawBits < 0x80) }
+                guard let string else { throw error("Invalid UTF-8 in a string") }
                 return string
             case UInt8(ascii: "\\"):
                 position += 1
@@ -204,10 +209,27 @@ public struct JSONParser {
             case 0..<0x20:
                 throw error("Unescaped control character in a string")
             default:
-                scratch.append(byte)
+                // The plain run up to the next quote, escape or control byte, copied at once: a PutEvents
+                // `Detail` is escaped JSON, its longest string, with escapes every few bytes.
+                let runStart = position
                 position += 1
+                rawBits |= byte
+                while position < bytes.count, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\"),
+                    bytes[position] >= 0x20
+                {
+                    rawBits |= bytes[position]
+                    position += 1
+                }
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<position]))
             }
         }
+    }
+
+    /// `String(validating:as:)` is generic and not specialized for callers outside the standard library: it looks
+    /// up type metadata at run time on every call, which was half the cost of parsing a string. ASCII text cannot
+    /// be invalid, so it takes the decoding initializer, which then has nothing to repair.
+    private static func string(_ utf8: UnsafeBufferPointer<UInt8>, isASCII: Bool) -> String? {
+        isASCII ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
     }
 
     private mutating func parseEscape(into scratch: inout [UInt8]) throws(JSONParseError) {

@@ -68,6 +68,7 @@ struct JSONParserErrorTests {
         expectError("\"a\tb\"", "Unescaped control character in a string", column: 3)
         expectError("\"a\nb\"", "Unescaped control character in a string", column: 3)
         expectError("\"\u{0}\"", "Unescaped control character in a string", column: 2)
+        expectError("\"a\\nbc\u{1}d\"", "Unescaped control character in a string", column: 7)
         expectError("\"\u{1F}\"", "Unescaped control character in a string", column: 2)
         // Also after an escape, on the slow path.
         expectError("\"\\n\u{01}\"", "Unescaped control character in a string", column: 4)
@@ -163,6 +164,9 @@ struct JSONParserErrorTests {
         #expect(inString?.reason == "Invalid UTF-8 in a string")
         let afterEscape = #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0x5C, 0x6E, 0xC3, 0x22]) }
         #expect(afterEscape?.reason == "Invalid UTF-8 in a string")
+        let beforeEscape = #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xE2, 0x82, 0x5C, 0x6E, 0x22]) }
+        #expect(beforeEscape?.reason == "Invalid UTF-8 in a string")
+        #expect(try JSONParser.parse([0x22, 0xE2, 0x82, 0xAC, 0x5C, 0x6E, 0x22]) == .string("€\n"))
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0xFF]) }
     }
 }

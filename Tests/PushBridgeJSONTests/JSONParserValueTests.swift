@@ -55,6 +55,12 @@ struct JSONParserValueTests {
         #expect(try JSONParser.parse(#""a\nb""#) == .string("a\nb"))
     }
 
+    @Test("Plain runs between escapes, with multi-byte characters, are kept whole")
+    func runsBetweenEscapes() throws {
+        #expect(try JSONParser.parse(#""{\"entityId\":\"é中😀\",\"n\":1}""#) == .string(#"{"entityId":"é中😀","n":1}"#))
+        #expect(try JSONParser.parse(#""\nab\tcd\\""#) == .string("\nab\tcd\\"))
+    }
+
     @Test("Unicode escapes, upper and lower case hex")
     func unicodeEscapes() throws {
         #expect(try JSONParser.parse(#""\u0041\u00e9\u00E9\u4e2d""#) == .string("Aéé中"))

@@ -22,6 +22,33 @@ struct TimestampTests {
         #expect(Timestamp(milliseconds: 1_795_979_421_042).description == "2026-11-29T19:10:21.042Z")
     }
 
+    @Test("Every field is zero-padded; years outside four digits are written whole")
+    func padding() {
+        #expect(Timestamp(milliseconds: 0).iso8601Milliseconds == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamp(milliseconds: -62_135_596_800_000).rfc3339Seconds == "0001-01-01T00:00:00Z")
+        #expect(Timestamp(milliseconds: 253_402_300_799_999).iso8601Milliseconds == "9999-12-31T23:59:59.999Z")
+        #expect(Timestamp(milliseconds: 253_402_300_800_000).rfc3339Seconds == "10000-01-01T00:00:00Z")
+    }
+
+    @Test("Formatting agrees with Foundation's ISO 8601 style at 2,000 instants from 1900 to 2100")
+    func agreesWithFoundation() {
+        let style = Date.ISO8601FormatStyle()
+        let start: Int64 = -2_208_988_800  // 1900-01-01, in seconds
+        let span: Int64 = 6_311_433_600  // two hundred years
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2_000 {  // bounded
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let seconds = start + Int64(state >> 33) % span
+            let milliseconds = Int64(state >> 20) % 1000
+            let timestamp = Timestamp(milliseconds: seconds * 1000 + milliseconds)
+            // Whole seconds against Foundation (its fractional output goes through a Double and can be off by one).
+            let expected = style.format(Date(timeIntervalSince1970: Double(seconds)))
+            #expect(timestamp.rfc3339Seconds == expected)
+            let fraction = String(milliseconds + 1000).dropFirst()
+            #expect(timestamp.iso8601Milliseconds == expected.dropLast() + "." + fraction + "Z")
+        }
+    }
+
     @Test("Parsing RFC 3339")
     func parsing() {
         #expect(Timestamp(rfc3339: "2026-11-29T19:10:21Z") == Timestamp(milliseconds: 1_795_979_421_000))
