@@ -20,7 +20,7 @@ public struct FlattenedEvent: Sendable {
     init(_ event: JSONValue, keeping filter: PathFilter?) {
         var builder = Builder(filter: filter)
         if case .object(let object) = event {
-            builder.walkObject(object, path: [], isRoot: true, trail: [])
+            builder.walkObject(object, isRoot: true, trail: [])
         }
         self.leaves = builder.leaves
         self.fields = builder.fields
@@ -35,41 +35,46 @@ public struct FlattenedEvent: Sendable {
         var leaves: [EventLeaf] = []
         var fields: [ByteKey: [Int32]] = [:]
         var nextArray: Int32 = 0
+        /// The path of the value being walked. One buffer that grows and shrinks with the walk: a key the filter
+        /// skips then costs no allocation, and most of an event's keys are skipped.
+        var path: [UInt8] = []
 
-        mutating func walkObject(_ object: JSONObject, path: [UInt8], isRoot: Bool, trail: [ArrayStep]) {
+        mutating func walkObject(_ object: JSONObject, isRoot: Bool, trail: [ArrayStep]) {
+            let parentLength = path.count
             for (key, value) in object {
-                var childPath = path
-                if !isRoot { childPath.append(UInt8(ascii: ".")) }
-                childPath.append(contentsOf: key.utf8)
+                path.removeLast(path.count - parentLength)
+                if !isRoot { path.append(UInt8(ascii: ".")) }
+                path.append(contentsOf: key.utf8)
                 if let filter {
-                    let key = ByteKey(childPath)
+                    let key = ByteKey(path)
                     switch value {
                     case .object, .array: guard filter.entersContainer(at: key) else { continue }
                     default: guard filter.keepsLeaf(at: key) else { continue }
                     }
                 }
-                walk(value, path: childPath, trail: trail)
+                walk(value, trail: trail)
             }
+            path.removeLast(path.count - parentLength)
         }
 
-        mutating func walk(_ value: JSONValue, path: [UInt8], trail: [ArrayStep]) {
+        mutating func walk(_ value: JSONValue, trail: [ArrayStep]) {
             switch value {
             case .object(let object):
-                walkObject(object, path: path, isRoot: false, trail: trail)
+                walkObject(object, isRoot: false, trail: trail)
             case .array(let elements):
                 let array = nextArray
                 nextArray += 1
                 for (index, element) in elements.enumerated() {
-                    walk(element, path: path, trail: trail + [ArrayStep(array: array, index: Int32(index))])
+                    walk(element, trail: trail + [ArrayStep(array: array, index: Int32(index))])
                 }
-            case .null: add(.null, path: path, trail: trail)
-            case .bool(let flag): add(.bool(flag), path: path, trail: trail)
-            case .number(let number): add(.number(EventNumber(text: number.text)), path: path, trail: trail)
-            case .string(let string): add(.string(Array(string.utf8)), path: path, trail: trail)
+            case .null: add(.null, trail: trail)
+            case .bool(let flag): add(.bool(flag), trail: trail)
+            case .number(let number): add(.number(EventNumber(text: number.text)), trail: trail)
+            case .string(let string): add(.string(Array(string.utf8)), trail: trail)
             }
         }
 
-        mutating func add(_ value: LeafValue, path: [UInt8], trail: [ArrayStep]) {
+        mutating func add(_ value: LeafValue, trail: [ArrayStep]) {
             fields[ByteKey(path), default: []].append(Int32(leaves.count))
             leaves.append(EventLeaf(value: value, trail: trail))
         }
