@@ -56,8 +56,10 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        switch (state, part) {
-        case (.idle, .head(let head)):
+        // On the state first, then the part: a switch over the pair copies both (and the request head within).
+        switch state {
+        case .idle:
+            guard case .head(let head) = part else { return context.fireChannelRead(data) }
             if routerClosing {
                 state = .closing
             } else if routedAwaitingResponse == 0, let (target, contentType) = Self.putEvents(head) {
@@ -67,20 +69,23 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 state = .passing(keepAlive: head.isKeepAlive)
                 context.fireChannelRead(data)
             }
-        case (.collecting(var collecting), .body(let buffer)):
-            state = .idle  // lets `collecting.body` be appended to without a copy
-            collecting.append(buffer, limit: endpoint.bodyLimit)
-            state = .collecting(collecting)
-        case (.collecting(let collecting), .end):
-            state = .idle
-            respond(to: collecting, context: context)
-        case (.passing(let keepAlive), .end):
-            state = keepAlive ? .idle : .closing
+        case .collecting(var collecting):
+            switch part {
+            case .body(let buffer):
+                state = .idle  // lets `collecting.body` be appended to without a copy
+                collecting.append(buffer, limit: endpoint.bodyLimit)
+                state = .collecting(collecting)
+            case .end:
+                state = .idle
+                respond(to: collecting, context: context)
+            case .head:
+                context.fireChannelRead(data)
+            }
+        case .passing(let keepAlive):
+            if case .end = part { state = keepAlive ? .idle : .closing }
             context.fireChannelRead(data)
-        case (.closing, _):
+        case .closing:
             break
-        default:
-            context.fireChannelRead(data)
         }
     }
 
