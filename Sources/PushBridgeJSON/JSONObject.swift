@@ -20,6 +20,12 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection {
         for (key, value) in members { self[key] = value }
     }
 
+    /// Members whose keys are already known to be distinct (the parser checks as it reads).
+    init(uniqueKeys keys: [String], values: [JSONValue]) {
+        self.keys = keys
+        self.values = values
+    }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { keys.count }
     public subscript(position: Int) -> Member { (keys[position], values[position]) }

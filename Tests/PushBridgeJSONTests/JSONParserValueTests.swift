@@ -43,6 +43,26 @@ struct JSONParserValueTests {
         #expect(value.jsonText == #"{"a":3,"b":2}"#)
     }
 
+    @Test("Duplicate keys in a large object (found by position, not by scanning) follow the same rule")
+    func duplicateKeysInALargeObject() throws {
+        let members = (0..<100).map { #""k\#($0)":\#($0)"# } + [#""k3":"late""#, #""k99":"last""#, #""new":true"#]
+        let object = try #require(try JSONParser.parse("{" + members.joined(separator: ",") + "}").objectValue)
+        #expect(object.count == 101)
+        #expect(object.keys.prefix(4) == ["k0", "k1", "k2", "k3"])
+        #expect(object.keys.last == "new")
+        #expect(object["k3"] == "late")
+        #expect(object["k99"] == "last")
+        #expect(object["k50"] == 50)
+    }
+
+    @Test("An object of 40,000 members is read whole")
+    func manyMembers() throws {
+        let text = "{" + (0..<40_000).map { #""\#($0)":0"# }.joined(separator: ",") + "}"
+        let object = try #require(try JSONParser.parse(text).objectValue)
+        #expect(object.count == 40_000)
+        #expect(object["39999"] == 0)
+    }
+
     @Test("Booleans are not numbers")
     func boolIsNotNumber() throws {
         #expect(try JSONParser.parse("true") != JSONParser.parse("1"))
