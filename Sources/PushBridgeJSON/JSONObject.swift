@@ -14,16 +14,42 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection {
     }
 
     public init(_ members: [(String, JSONValue)]) {
-        self.init()
-        self.keys.reserveCapacity(members.count)
-        self.values.reserveCapacity(members.count)
-        for (key, value) in members { self[key] = value }
+        var builder = Builder()
+        builder.reserveCapacity(members.count)
+        for (key, value) in members { builder.set(key, value) }
+        self = builder.object
     }
 
-    /// Members whose keys are already known to be distinct (the parser checks as it reads).
-    init(uniqueKeys keys: [String], values: [JSONValue]) {
-        self.keys = keys
-        self.values = values
+    /// Builds an object member by member with the duplicate-key rule (the last value wins, in the first key's
+    /// place), for the parser and ``init(_:)``.
+    ///
+    /// Small objects find a key again by scanning; past a few dozen members a dictionary of positions takes over.
+    /// Scanning alone made a request body of one object with tens of thousands of keys (well within the PutEvents
+    /// size limit) cost seconds of the event loop.
+    struct Builder {
+        private static let scanLimit = 32
+        private(set) var object = JSONObject()
+        private var positions: [String: Int]?
+
+        mutating func reserveCapacity(_ count: Int) {
+            object.keys.reserveCapacity(count)
+            object.values.reserveCapacity(count)
+        }
+
+        mutating func set(_ key: String, _ value: JSONValue) {
+            if positions == nil, object.keys.count >= Self.scanLimit {
+                positions = Dictionary(object.keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            }
+            let existing: Int?
+            if let positions { existing = positions[key] } else { existing = object.keys.firstIndex(of: key) }
+            if let existing {
+                object.values[existing] = value
+            } else {
+                positions?[key] = object.keys.count
+                object.keys.append(key)
+                object.values.append(value)
+            }
+        }
     }
 
     public var startIndex: Int { 0 }

@@ -95,7 +95,7 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maximumDepth else { throw error("Maximum nesting depth \(maximumDepth) exceeded") }
         position += 1
-        var members = ObjectMembers()
+        var members = JSONObject.Builder()
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             position += 1
@@ -115,35 +115,8 @@ public struct JSONParser {
             case UInt8(ascii: ","): position += 1
             case UInt8(ascii: "}"):
                 position += 1
-                return .object(JSONObject(uniqueKeys: members.keys, values: members.values))
+                return .object(members.object)
             default: throw error("Expected ',' or '}' in an object")
-            }
-        }
-    }
-
-    /// An object's members as they are read, the last of duplicate keys winning in the first one's place.
-    ///
-    /// Small objects look keys up by scanning; past a few dozen members a dictionary of positions takes over.
-    /// Scanning alone made a request body of one object with tens of thousands of keys (well within the
-    /// PutEvents size limit) cost seconds of the event loop.
-    private struct ObjectMembers {
-        private static let scanLimit = 32
-        var keys: [String] = []
-        var values: [JSONValue] = []
-        private var positions: [String: Int]?
-
-        mutating func set(_ key: String, _ value: JSONValue) {
-            if positions == nil, keys.count >= Self.scanLimit {
-                positions = Dictionary(keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-            }
-            let existing: Int?
-            if let positions { existing = positions[key] } else { existing = keys.firstIndex(of: key) }
-            if let existing {
-                values[existing] = value
-            } else {
-                positions?[key] = keys.count
-                keys.append(key)
-                values.append(value)
             }
         }
     }

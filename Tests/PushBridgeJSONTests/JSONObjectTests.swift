@@ -22,6 +22,17 @@ struct JSONObjectTests {
         #expect(object["a"] == 3)
     }
 
+    @Test("Initialising with duplicates past the scanning limit: the same rule")
+    func duplicateInitLarge() {
+        let members: [(String, JSONValue)] = (0..<50).map { ("k\($0)", JSONValue.number(JSONNumber($0))) }
+        let object = JSONObject(members + [("k0", "first again"), ("k49", "last again"), ("new", true)])
+        #expect(object.count == 51)
+        #expect(object.keys.first == "k0")
+        #expect(object.keys.last == "new")
+        #expect(object["k0"] == "first again")
+        #expect(object["k49"] == "last again")
+    }
+
     @Test("Setting nil removes a member")
     func removal() {
         var object = JSONObject([("a", 1), ("b", 2), ("c", 3)])
