@@ -80,8 +80,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        sink.channelClosed()
-        gateway.disconnected(connectionId)
+        gateway.disconnected(connectionId, sink: sink)
         context.fireChannelInactive()
     }
 

@@ -85,14 +85,13 @@ struct WebSocketGateway: Sendable {
             metadata: ["pb.connection.id": "\(connectionId)", "pb.source.ip": "\(record.sourceIp)", "pb.path": "\(path)"]
         )
         // A socket that closed during the upgrade went inactive before the handler that reports it was added.
-        if !channel.isActive {
-            sink.channelClosed()
-            disconnected(connectionId)
-        }
+        if !channel.isActive { disconnected(connectionId, sink: sink) }
     }
 
-    /// $disconnect, whatever closed the socket: the connection and its subscriptions go at once.
-    func disconnected(_ connectionId: String) {
+    /// $disconnect, whatever closed the socket: the sink takes no more frames, and the connection and its
+    /// subscriptions go at once.
+    func disconnected(_ connectionId: String, sink: ChannelConnectionSink) {
+        sink.channelClosed()
         guard runtime.registry.remove(connectionId) != nil else { return }
         metrics.connectionClosed(draining: readiness.isDraining)
         logger.debug("Disconnected", metadata: ["pb.connection.id": "\(connectionId)"])
