@@ -179,6 +179,7 @@ func makeRouter(
         delivererFactory: FakeDelivererFactory(deliverer: deliverer),
         deadLetters: deadLetters,
         workers: workers,
+        clock: .starting(at: t0),
         logger: Logger(label: "test")
     )
 }

@@ -14,6 +14,7 @@ public final class DeliveryQueue: Sendable {
     private let deadLetterForwarder: (any DeadLetterForwarder)?
     private let observer: any DeliveryObserver
     private let logger: Logger
+    private let clock: WallClock
     private let closed = Atomic<Bool>(false)
 
     public init(
@@ -24,9 +25,11 @@ public final class DeliveryQueue: Sendable {
         deadLetters: any DeadLetterStore,
         deadLetterForwarder: (any DeadLetterForwarder)? = nil,
         observer: any DeliveryObserver = NoDeliveryObserver(),
+        clock: WallClock = .system,
         logger: Logger
     ) {
         self.target = target
+        self.clock = clock
         self.state = Mutex(DeliveryQueueState(capacity: capacity, retryPolicy: retryPolicy))
         self.deliverer = Mutex(deliverer)
         self.deadLetters = deadLetters
@@ -80,7 +83,7 @@ public final class DeliveryQueue: Sendable {
     }
 
     public func cancelRetry(_ id: UInt64) -> DeadLetterEntry? {
-        guard let entry = state.withLock({ $0.cancelRetry(id, now: .now(), deadLetterId: Self.newDeadLetterId()) }) else { return nil }
+        guard let entry = state.withLock({ $0.cancelRetry(id, now: clock.now(), deadLetterId: Self.newDeadLetterId()) }) else { return nil }
         store(entry)
         return entry
     }
@@ -88,7 +91,7 @@ public final class DeliveryQueue: Sendable {
     /// The target was removed: stop the worker and dead-letter whatever is still queued.
     public func close(reason: DeliveryFailure) {
         closed.store(true, ordering: .relaxed)
-        let entries = state.withLock { $0.drainAll(failure: reason, now: .now(), deadLetterId: Self.newDeadLetterId) }
+        let entries = state.withLock { $0.drainAll(failure: reason, now: clock.now(), deadLetterId: Self.newDeadLetterId) }
         for entry in entries { store(entry) }
         signal.signal()
     }
@@ -98,7 +101,7 @@ public final class DeliveryQueue: Sendable {
         var random = SystemRandomNumberGenerator()
         while !Task.isCancelled, !closed.load(ordering: .relaxed) {
             let deliverer = self.deliverer.withLock { $0 }
-            let now = Timestamp.now()
+            let now = clock.now()
             let (leases, expired, wakeup) = state.withLock { state in
                 let expired = state.promoteDue(now: now, random: &random, deadLetterId: Self.newDeadLetterId)
                 // Lease only what starts now: a lease taken early could expire while it waits its turn and be
@@ -109,7 +112,7 @@ public final class DeliveryQueue: Sendable {
             }
             for entry in expired { store(entry) }
             if leases.isEmpty {
-                let deadline = wakeup.map { ContinuousClock.now + ($0 - Timestamp.now()) }
+                let deadline = wakeup.map { ContinuousClock.now + ($0 - clock.now()) }
                 await signal.wait(until: deadline)
                 continue
             }
@@ -140,7 +143,7 @@ public final class DeliveryQueue: Sendable {
     }
 
     private func settle(_ lease: DeliveryQueueState.Lease, outcome: DeliveryOutcome, random: inout SystemRandomNumberGenerator) async {
-        let now = Timestamp.now()
+        let now = clock.now()
         switch outcome {
         case .delivered:
             state.withLock { $0.complete(lease) }

@@ -16,7 +16,7 @@ public struct EventIngest: Sendable {
     }
 
     public func putEvents(_ request: PutEventsRequest) throws(AWSServiceError) -> Response {
-        let now = Timestamp.now()
+        let now = router.clock.now()
         // Entries without a Time of their own share the request's; format it once, not once per entry.
         var nowText: String?
         let results = try validator.validate(request).map { result -> PutEventsResultEntry in

@@ -32,6 +32,8 @@ public final class EventRouter: Sendable {
     private let deadLetterForwarder: (any DeadLetterForwarder)?
     private let workers: DeliveryWorkers
     private let observer: any DeliveryObserver
+    /// Stamps ingest times and schedules retries; every queue of this router reads it.
+    public let clock: WallClock
     private let logger: Logger
 
     public init(
@@ -43,6 +45,7 @@ public final class EventRouter: Sendable {
         deadLetterForwarder: (any DeadLetterForwarder)? = nil,
         workers: DeliveryWorkers,
         observer: any DeliveryObserver = NoDeliveryObserver(),
+        clock: WallClock = .system,
         logger: Logger
     ) {
         self.account = account
@@ -53,8 +56,9 @@ public final class EventRouter: Sendable {
         self.deadLetterForwarder = deadLetterForwarder
         self.workers = workers
         self.observer = observer
+        self.clock = clock
         self.logger = logger
-        let now = Timestamp.now()
+        let now = clock.now()
         state.withLock {
             $0.buses[AccountContext.defaultBusName] = Bus(
                 name: AccountContext.defaultBusName,
@@ -133,7 +137,7 @@ public final class EventRouter: Sendable {
                         ingestedAt: event.ingestedAt,
                         firstAttemptAt: nil,
                         lastAttemptAt: nil,
-                        deadLetteredAt: .now()
+                        deadLetteredAt: clock.now()
                     )
                 )
             }
@@ -153,7 +157,7 @@ public final class EventRouter: Sendable {
         try state.withLock { (state) throws(AWSServiceError) -> String in
             guard state.buses[name] == nil else { throw .resourceAlreadyExists("Event bus \(name) already exists.") }
             let arn = account.busArn(name)
-            state.buses[name] = Bus(name: name, arn: arn, description: description, createdAt: .now())
+            state.buses[name] = Bus(name: name, arn: arn, description: description, createdAt: clock.now())
             return arn
         }
     }
@@ -283,6 +287,7 @@ public final class EventRouter: Sendable {
                         deadLetters: deadLetters,
                         deadLetterForwarder: deadLetterForwarder,
                         observer: observer,
+                        clock: clock,
                         logger: logger
                     )
                     queue.update(deadLetterArn: target.deadLetterArn)
@@ -331,7 +336,7 @@ public final class EventRouter: Sendable {
             let queue = queue(for: entry.target)
         else { throw .resourceNotFound("Target \(entry.target) no longer exists; cannot redrive dead letter \(entry.id).") }
         guard let json = try? JSONParser.parse(entry.event),
-            let event = Event(json: json, eventBusName: entry.target.busName, ingestedAt: .now())
+            let event = Event(json: json, eventBusName: entry.target.busName, ingestedAt: clock.now())
         else { throw .validation("Dead letter \(entry.id) does not hold a valid event.") }
         let message = Self.message(for: event, rule: rule, target: target)
         guard queue.enqueue(message) else { throw AWSServiceError(code: "ThrottlingException", message: "The target's queue is full.") }

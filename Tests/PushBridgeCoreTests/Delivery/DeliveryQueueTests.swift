@@ -16,6 +16,7 @@ struct DeliveryQueueTests {
             retryPolicy: policy,
             deliverer: deliverer,
             deadLetters: deadLetters,
+            clock: .starting(at: t0),
             logger: Logger(label: "test")
         )
     }
@@ -93,7 +94,7 @@ struct DeliveryQueueTests {
 
     @Test("retryNow skips a long Retry-After; cancelRetry dead-letters")
     func operatorActions() async throws {
-        let longWait = DeliveryFailure(code: "THROTTLING", message: "429", retryable: true, retryAfter: .now() + .seconds(3600))
+        let longWait = DeliveryFailure(code: "THROTTLING", message: "429", retryable: true, retryAfter: t0 + .seconds(3600))
         let deliverer = FakeDeliverer(failures: 1, failure: longWait)
         let deadLetters = InMemoryDeadLetterStore()
         let queue = makeQueue(deliverer: deliverer, deadLetters: deadLetters)

@@ -14,7 +14,7 @@ struct RedriveTests {
         defer { running.cancel() }
         try DefaultRouting.install(into: router)
 
-        let event = makeEvent(detail: ["entityId": "e1", "message": "hi"], ingestedAt: .now())
+        let event = makeEvent(detail: ["entityId": "e1", "message": "hi"], ingestedAt: t0)
         #expect(router.publish(event) == .accepted)
         #expect(await eventually { deadLetters.count == 1 })
         let entry = try #require(deadLetters.list(.all).first)
