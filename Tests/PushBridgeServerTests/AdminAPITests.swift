@@ -31,6 +31,28 @@ import Testing
         }
     }
 
+    /// Paths are sent byte for byte (no client normalizes them): any spelling that reaches an admin handler with
+    /// the token must be refused without it, and none may answer 2xx without it.
+    @Test(arguments: [
+        "//admin/queues", "/admin//queues", "///admin///dlq", "/admin/queues/", "/admin/queues//", "/./admin/queues",
+        "/admin/./queues", "/x/../admin/queues", "/admin/dlq/../queues", "/%61dmin/queues", "/admin/%71ueues",
+        "/ADMIN/queues", "/Admin/Queues", "/admin/queues?x=1", "/admin;x/queues", "/admin/queues;x", "//admin",
+        "/admin/", "//admin/connections?limit=1", "/admin//dlq/x", "/admin/%2e%2e/admin/queues",
+    ])
+    func noSpellingOfAnAdminPathSkipsTheToken(_ path: String) async throws {
+        try await withOperatedServer { operated in
+            let connection = try await RawHTTPConnection(port: operated.server.port)
+            try await connection.send(RawHTTPConnection.request("GET", path))
+            let anonymous = try await connection.readResponse()
+            try await connection.send(RawHTTPConnection.request("GET", path, headers: ["Authorization: Bearer \(testAdminToken)"]))
+            let authorized = try await connection.readResponse()
+            #expect(!(200..<300).contains(anonymous.status), "\(path) answered \(anonymous.status) without a token: \(anonymous.body)")
+            if (200..<300).contains(authorized.status) {
+                #expect(anonymous.status == 401, "\(path) reaches an admin handler; without a token it answered \(anonymous.status)")
+            }
+        }
+    }
+
     @Test func withoutAConfiguredTokenTheAdminAPIStaysClosed() async throws {
         try await withPushBridgeServer { server in
             let configuredToken = try await server.admin(.get, "/admin/queues")

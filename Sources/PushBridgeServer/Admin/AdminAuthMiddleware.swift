@@ -3,13 +3,13 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Guards every path under `/admin` with the bearer token, before any route (or a 404) is chosen.
+/// Guards the admin route group with the bearer token. It is added to the group, not matched on the raw
+/// path: the router decides what is an admin route, so the guard cannot disagree with it.
 struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard path == "/admin" || path.hasPrefix("/admin/") else { return try await next(request, context) }
         guard let header = request.headers[.authorization] else {
             return AdminResponses.error(
                 .init(

@@ -15,27 +15,32 @@ struct AdminRoutes {
     typealias Context = PushBridgeRequestContext
     typealias Handler = @Sendable (Request, Context) async throws -> Response
 
-    func register(on router: Router<Context>) {
-        router.get("/admin/queues") { request, context in await Self.run(request, context, queues) }
+    /// Adds every admin route to one group guarded by `token`: the guard runs on whatever the router matched,
+    /// so no spelling of a path (`//admin`, `/admin//dlq`, …) reaches a handler without the token.
+    func register(on router: Router<Context>, token: String) {
+        let admin = router.group("admin").add(middleware: AdminAuthMiddleware(token: token))
+        admin.get("queues") { request, context in await Self.run(request, context, queues) }
 
-        router.get("/admin/dlq") { request, context in await Self.run(request, context, listDeadLetters) }
-        router.post("/admin/dlq/redrive") { request, context in await Self.run(request, context, redrive) }
-        router.post("/admin/dlq/purge") { request, context in await Self.run(request, context, purge) }
-        router.get("/admin/dlq/:id") { request, context in await Self.run(request, context, showDeadLetter) }
-        router.delete("/admin/dlq/:id") { request, context in await Self.run(request, context, deleteDeadLetter) }
+        admin.get("dlq") { request, context in await Self.run(request, context, listDeadLetters) }
+        admin.post("dlq/redrive") { request, context in await Self.run(request, context, redrive) }
+        admin.post("dlq/purge") { request, context in await Self.run(request, context, purge) }
+        admin.get("dlq/:id") { request, context in await Self.run(request, context, showDeadLetter) }
+        admin.delete("dlq/:id") { request, context in await Self.run(request, context, deleteDeadLetter) }
 
-        router.get("/admin/retries") { request, context in await Self.run(request, context, listRetries) }
-        router.post("/admin/retries/:target/:id/now") { request, context in await Self.run(request, context, retryNow) }
-        router.post("/admin/retries/:target/:id/cancel") { request, context in await Self.run(request, context, cancelRetry) }
+        admin.get("retries") { request, context in await Self.run(request, context, listRetries) }
+        admin.post("retries/:target/:id/now") { request, context in await Self.run(request, context, retryNow) }
+        admin.post("retries/:target/:id/cancel") { request, context in await Self.run(request, context, cancelRetry) }
 
-        router.get("/admin/connections") { request, context in await Self.run(request, context, listConnections) }
-        router.get("/admin/connections/:id") { request, context in await Self.run(request, context, showConnection) }
-        router.delete("/admin/connections/:id") { request, context in await Self.run(request, context, disconnect) }
-        router.get("/admin/subscriptions") { request, context in await Self.run(request, context, subscriptions) }
+        admin.get("connections") { request, context in await Self.run(request, context, listConnections) }
+        admin.get("connections/:id") { request, context in await Self.run(request, context, showConnection) }
+        admin.delete("connections/:id") { request, context in await Self.run(request, context, disconnect) }
+        admin.get("subscriptions") { request, context in await Self.run(request, context, subscriptions) }
 
         for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
-            router.on("/admin/**", method: method) { request, _ in
-                AdminResponses.error(.notFound("No admin resource \(request.method) \(request.uri.path); see `pushbridge --help`."))
+            for path: RouterPath in ["", "**"] {
+                admin.on(path, method: method) { request, _ in
+                    AdminResponses.error(.notFound("No admin resource \(request.method) \(request.uri.path); see `pushbridge --help`."))
+                }
             }
         }
     }

@@ -17,15 +17,13 @@ public struct OperatorSurface: Sendable {
     /// The PutEvents observer to give the runtime: counts entries where they are decided.
     public var ingestObserver: any IngestObserver { IngestMetrics(metrics: metrics) }
 
-    /// Call before any other route is added: middleware applies only to routes added after it.
     /// Adds `/admin/…` (behind the token), `/metrics`, `/healthz` and `/readyz` (PutEvents are counted, and
     /// refused while draining, by ``EventsAPIEndpoint``; sockets by ``WebSocketGateway``). Without a configured token
     /// the admin API gets a random one nobody knows: it stays closed.
     func register(on router: Router<PushBridgeRequestContext>, runtime: PushBridgeRuntime) {
         let token = runtime.configuration.adminToken ?? AdminToken.generate()
-        router.add(middleware: AdminAuthMiddleware(token: token))
         let metrics = self.metrics
-        AdminRoutes(runtime: runtime, onDisconnect: { metrics.operatorDisconnected() }).register(on: router)
+        AdminRoutes(runtime: runtime, onDisconnect: { metrics.operatorDisconnected() }).register(on: router, token: token)
         ObservabilityRoutes(runtime: runtime, metrics: metrics, readiness: readiness).register(on: router)
     }
 }
