@@ -33,6 +33,16 @@ struct JSONNumberTests {
         #expect(JSONNumber(text: "-1e400").double == nil)
     }
 
+    @Test("Exponents beyond Int's range give zero or no double")
+    func hugeExponents() {
+        #expect(JSONNumber(text: "0e9223372036854775807").double == 0)
+        #expect(JSONNumber(text: "1e-9223372036854775809").double == 0)
+        #expect(JSONNumber(text: "1e99999999999999999999").double == nil)
+        #expect(JSONNumber(text: "-1e99999999999999999999").double == nil)
+        #expect(JSONNumber(text: "0e9223372036854775807") == JSONNumber(text: "-0"))
+        #expect(JSONNumber(text: "1e99999999999999999999").int64 == nil)
+    }
+
     @Test("int64 only for integer text in range")
     func int64() {
         #expect(JSONNumber(text: "300").int64 == 300)

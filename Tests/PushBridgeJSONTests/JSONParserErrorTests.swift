@@ -158,6 +158,16 @@ struct JSONParserErrorTests {
         #expect(throws: Never.self) { try JSONParser.parse(#"{"a":[1],"b":{"c":2}}"#, maximumDepth: 2) }
     }
 
+    @Test("A megabyte of open brackets or objects stops at the depth limit, not in the stack")
+    func depthLimitOfHugeInput() {
+        let brackets = failure(String(repeating: "[", count: 1 << 20))
+        #expect(brackets?.reason == "Maximum nesting depth 1000 exceeded")
+        #expect(brackets?.offset == 1000)
+        let objects = failure(String(repeating: #"{"a":"#, count: 200_000))
+        #expect(objects?.reason == "Maximum nesting depth 1000 exceeded")
+        #expect(objects?.offset == 5000)
+    }
+
     @Test("Invalid UTF-8 in bytes is rejected")
     func invalidUTF8() throws {
         let inString = #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }

@@ -38,9 +38,14 @@ public struct EventPattern: Sendable {
         self.matcher = matcher
     }
 
-    public func matches(_ event: JSONValue) -> Bool { matches(FlattenedEvent(event)) }
+    public func matches(_ event: JSONValue) -> Bool { matches(flattened(event)) }
 
     public func matches(_ event: FlattenedEvent) -> Bool { !matcher.matchingRules(for: event).isEmpty }
+
+    /// `event` with only the leaves this pattern reads. The event's other paths, however deep or long, cost
+    /// nothing: flattening all of them stored every distinct path in full, and TestEventPattern with one detail
+    /// of long keys nested a thousand deep asked for hundreds of megabytes.
+    func flattened(_ event: JSONValue) -> FlattenedEvent { matcher.flattened(event) }
 
     /// The number of sub-rules the `$or` cross product produced.
     public var subRuleCount: Int { subRules.count }

@@ -15,13 +15,13 @@ enum ArrayConsistency {
         guard let first = remaining.first else { return true }
         let rest = remaining.dropFirst()
         for pick in first {
-            let leaf = event.leaves[Int(pick)]
-            if leaf.trail.isEmpty { return search(rest, event: event) }
+            let element = event.leaves[Int(pick)].element
+            if element == ArrayElement.none { return search(rest, event: event) }
             var filtered: [[Int32]] = []
             filtered.reserveCapacity(rest.count)
             var dead = false
             for list in rest {
-                let kept = list.filter { leaf.isConsistent(with: event.leaves[Int($0)]) }
+                let kept = list.filter { event.areConsistent(element: element, event.leaves[Int($0)].element) }
                 if kept.isEmpty {
                     dead = true
                     break

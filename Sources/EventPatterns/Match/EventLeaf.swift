@@ -1,9 +1,17 @@
-/// One step through an event array: which array (numbered in the order the flattener met it) and which
-/// element. A leaf's trail lists the arrays it sits in, outermost first; it is what array consistency
-/// compares.
-struct ArrayStep: Sendable, Equatable {
+/// One element of an event array, as a node of the tree that the event's arrays form: which array it belongs to
+/// (numbered in the order the flattener met it), the element of the enclosing array it sits in (`parent`, or
+/// ``none`` at the top), and how many arrays enclose it (`depth`, 0 at the top). A leaf names the innermost
+/// element it sits in; the chain of parents from there is its array trail, outermost last.
+///
+/// The chain is shared by everything below an element, so a flattened event stays linear in the event's size.
+/// A trail copied into each leaf cost leaves × nesting depth: one PutEvents detail of under 1 MB, numbers inside
+/// a thousand nested arrays, asked for gigabytes.
+struct ArrayElement: Sendable {
+    static let none: Int32 = -1
+
     let array: Int32
-    let index: Int32
+    let parent: Int32
+    let depth: Int32
 }
 
 /// A number as the matcher sees it: its text, and its value when the text survives a round trip through
@@ -27,26 +35,9 @@ enum LeafValue: Sendable {
     case string([UInt8])
 }
 
-/// A leaf with its place in the event's arrays.
+/// A leaf with its place in the event's arrays: the index of the innermost ``ArrayElement`` holding it in
+/// ``FlattenedEvent/elements``, or ``ArrayElement/none`` outside arrays.
 struct EventLeaf: Sendable {
     let value: LeafValue
-    let trail: [ArrayStep]
-
-    /// Two leaves can belong to one match when every array they both sit in gave them the same element.
-    ///
-    /// Trails are root-to-leaf, and an array is reached through a single chain of elements, so two trails
-    /// that share an array share the whole chain above it: comparing them in lock-step until the arrays
-    /// differ is enough.
-    func isConsistent(with other: EventLeaf) -> Bool {
-        var position = 0
-        let limit = min(trail.count, other.trail.count)
-        while position < limit {
-            let mine = trail[position]
-            let theirs = other.trail[position]
-            guard mine.array == theirs.array else { return true }
-            guard mine.index == theirs.index else { return false }
-            position += 1
-        }
-        return true
-    }
+    let element: Int32
 }

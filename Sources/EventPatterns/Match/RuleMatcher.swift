@@ -36,8 +36,11 @@ public struct RuleMatcher<RuleID: Hashable & Sendable>: Sendable {
     /// Flattens only the fields the held rules read.
     public func matchingRules(for event: JSONValue) -> Set<RuleID> {
         guard !slots.isEmpty else { return [] }
-        return matchingRules(for: FlattenedEvent(event, keeping: index.pathFilter))
+        return matchingRules(for: flattened(event))
     }
+
+    /// `event` with only the leaves the held rules can read.
+    func flattened(_ event: JSONValue) -> FlattenedEvent { FlattenedEvent(event, keeping: index.pathFilter) }
 
     public func matchingRules(for event: FlattenedEvent) -> Set<RuleID> {
         guard !slots.isEmpty else { return [] }

@@ -34,7 +34,7 @@ enum NumberText {
                 } else if byte == UInt8(ascii: "."), pointOffset == nil {
                     pointOffset = mantissa.count
                 } else if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
-                    guard let parsed = Int(String(decoding: bytes.dropFirst(), as: UTF8.self)) else { return nil }
+                    guard let parsed = Self.clampedExponent(bytes.dropFirst()) else { return nil }
                     exponentValue = parsed
                     break
                 } else {
@@ -43,7 +43,8 @@ enum NumberText {
                 bytes = bytes.dropFirst()
             }
             guard !mantissa.isEmpty else { return nil }
-            // value = 0.mantissa × 10^(integerDigits + exponent)
+            // value = 0.mantissa × 10^(integerDigits + exponent). Cannot overflow: the exponent is clamped and the
+            // rest are counts of bytes held in memory.
             var scale = (pointOffset ?? mantissa.count) + exponentValue
             var start = 0
             while start < mantissa.count && mantissa[start] == 0 {
@@ -55,6 +56,26 @@ enum NumberText {
             digits = Array(mantissa[start..<end])
             exponent = digits.isEmpty ? 0 : scale
             if digits.isEmpty { negative = false }
+        }
+
+        /// Exponents are clamped to ±`exponentLimit` so that the scale arithmetic above cannot overflow: an event
+        /// number such as `0e9223372036854775807` used to trap and stop the server. Past the limit the value is
+        /// zero or far outside `Double`'s range whatever the digits (only a mantissa of billions of digits could
+        /// bring it back), so clamping changes no result; `0e99999999999999999999` is exactly 0, like `0e5`.
+        static let exponentLimit = 1 << 32
+
+        /// The value of an exponent's text (optional sign, then digits), saturated at ±``exponentLimit``.
+        private static func clampedExponent(_ text: ArraySlice<UInt8>) -> Int? {
+            var digits = text
+            let negative = digits.first == UInt8(ascii: "-")
+            if negative || digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
+            guard !digits.isEmpty else { return nil }
+            var magnitude = 0
+            for byte in digits {
+                guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+                magnitude = min(magnitude * 10 + Int(byte - UInt8(ascii: "0")), exponentLimit)
+            }
+            return negative ? -magnitude : magnitude
         }
     }
 }

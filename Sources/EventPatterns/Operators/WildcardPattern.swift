@@ -72,8 +72,9 @@ struct WildcardPattern: Sendable, Hashable {
     /// thing over the whole machine). Computed by exploring the subsets of the pattern's NFA reachable on
     /// the bytes it mentions plus one "other" byte; exploration stops once `limit` is exceeded.
     ///
-    /// Choice: complexity is judged per wildcard value, not across all wildcards of a rule.
-    func complexity(exceedingLimit limit: Int) -> Int {
+    /// Choice: complexity is judged per wildcard value, not across all wildcards of a rule. Exploring more than
+    /// `maximumSubsets` subsets counts as exceeding `limit`, unless `limit` is `Int.max` (no limit).
+    func complexity(exceedingLimit limit: Int, maximumSubsets: Int = 20_000) -> Int {
         // Tokens: nil is a star, otherwise a literal byte. State i means "tokens 0..<i consumed".
         var tokens: [UInt8?] = []
         for (index, segment) in segments.enumerated() {
@@ -113,7 +114,8 @@ struct WildcardPattern: Sendable, Hashable {
                 let reached = closure(next)
                 guard !reached.isEmpty, seen.insert(reached).inserted else { continue }
                 worst = max(worst, reached.count)
-                if worst > limit || seen.count > 20_000 { return max(worst, limit + 1) }
+                // `limit` is configuration and may be `Int.max` ("no limit"): then there is nothing above it to report.
+                if worst > limit || seen.count > maximumSubsets { return max(worst, limit == .max ? limit : limit + 1) }
                 queue.append(reached)
             }
         }
