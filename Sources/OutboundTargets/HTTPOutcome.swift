@@ -45,15 +45,27 @@ enum HTTPOutcome {
     }
 }
 
-/// `Retry-After` as delay-seconds or an HTTP date.
+/// `Retry-After` as delay-seconds or an HTTP date, from a target's answer: untrusted, so bounded before any
+/// arithmetic. No wait is longer than ``maximumDelay`` (a day, past EventBridge's longest event age, so a later
+/// time could never be used anyway); a date in the past means "now".
 enum RetryAfter {
+    static let maximumDelay: Int64 = 86_400
+
     static func parse(_ value: String, now: Date) -> Timestamp? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Int(trimmed), seconds >= 0 { return Timestamp(date: now.addingTimeInterval(Double(seconds))) }
+        let nowTimestamp = Timestamp(date: now)
+        if !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            // Digits only: more of them than Int64 holds is still "a very long time".
+            let seconds = min(Int64(trimmed) ?? maximumDelay, maximumDelay)
+            return nowTimestamp + .seconds(seconds)
+        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: trimmed).map(Timestamp.init(date:))
+        guard let date = formatter.date(from: trimmed) else { return nil }
+        let delay = date.timeIntervalSince(now)
+        guard delay.isFinite else { return nil }
+        return nowTimestamp + .milliseconds(Int64(min(max(delay, 0), Double(maximumDelay)) * 1000))
     }
 }

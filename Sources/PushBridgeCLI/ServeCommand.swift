@@ -114,23 +114,37 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.stage = try setting(stage, "STAGE") ?? configuration.stage
         configuration.account.region = try setting(region, "REGION") ?? configuration.account.region
         configuration.account.accountId = try setting(accountId, "ACCOUNT_ID") ?? configuration.account.accountId
-        if let seconds: Int = try setting(idleTimeout, "IDLE_TIMEOUT") { configuration.idleTimeout = .seconds(seconds) }
-        if let seconds: Int = try setting(maxConnectionDuration, "MAX_CONNECTION_DURATION") {
+        // Every number is checked against its range before it becomes a size or a duration.
+        func bounded<T: Comparable & LosslessStringConvertible>(
+            _ flag: T?,
+            _ name: String,
+            _ range: ClosedRange<T>,
+            _ unit: String
+        ) throws -> T? {
+            try FlagRange.check(try setting(flag, name), name: name, range, unit: unit)
+        }
+        if let seconds = try bounded(idleTimeout, "IDLE_TIMEOUT", FlagRange.seconds, "seconds") { configuration.idleTimeout = .seconds(seconds) }
+        if let seconds = try bounded(maxConnectionDuration, "MAX_CONNECTION_DURATION", FlagRange.seconds, "seconds") {
             configuration.maximumConnectionDuration = .seconds(seconds)
         }
-        configuration.maximumFrameSize = try setting(maxFrameSize, "MAX_FRAME_SIZE") ?? configuration.maximumFrameSize
-        configuration.maximumMessageSize = try setting(maxMessageSize, "MAX_MESSAGE_SIZE") ?? configuration.maximumMessageSize
+        configuration.maximumFrameSize = try bounded(maxFrameSize, "MAX_FRAME_SIZE", FlagRange.frameBytes, "bytes") ?? configuration.maximumFrameSize
+        configuration.maximumMessageSize =
+            try bounded(maxMessageSize, "MAX_MESSAGE_SIZE", FlagRange.messageBytes, "bytes") ?? configuration.maximumMessageSize
         configuration.maximumSubscriptionsPerConnection =
-            try setting(maxSubscriptions, "MAX_SUBSCRIPTIONS") ?? configuration.maximumSubscriptionsPerConnection
-        configuration.outboundBufferFrames = try setting(outboundBufferFrames, "OUTBOUND_BUFFER_FRAMES") ?? configuration.outboundBufferFrames
-        configuration.maximumPutEventsSize = try setting(maxPutEventsSize, "MAX_PUT_EVENTS_SIZE") ?? configuration.maximumPutEventsSize
-        configuration.queueCapacity = try setting(queueCapacity, "QUEUE_CAPACITY") ?? configuration.queueCapacity
+            try bounded(maxSubscriptions, "MAX_SUBSCRIPTIONS", FlagRange.count, "") ?? configuration.maximumSubscriptionsPerConnection
+        configuration.outboundBufferFrames =
+            try bounded(outboundBufferFrames, "OUTBOUND_BUFFER_FRAMES", FlagRange.count, "frames") ?? configuration.outboundBufferFrames
+        configuration.maximumPutEventsSize =
+            try bounded(maxPutEventsSize, "MAX_PUT_EVENTS_SIZE", FlagRange.messageBytes, "bytes") ?? configuration.maximumPutEventsSize
+        configuration.queueCapacity = try bounded(queueCapacity, "QUEUE_CAPACITY", FlagRange.count, "messages") ?? configuration.queueCapacity
         configuration.rulesFile = try setting(config, "CONFIG")
-        if let seconds: Double = try setting(outboundTimeout, "OUTBOUND_TIMEOUT") {
-            configuration.outboundTimeout = .milliseconds(Int64(seconds * 1000))
+        if let seconds = try bounded(outboundTimeout, "OUTBOUND_TIMEOUT", FlagRange.timeoutSeconds, "seconds") {
+            configuration.outboundTimeout = .milliseconds(Int64((seconds * 1000).rounded(.up)))
         }
-        if let milliseconds: Int = try setting(retryBaseDelayMs, "RETRY_BASE_DELAY_MS") { configuration.retryBaseDelay = .milliseconds(milliseconds) }
-        if let milliseconds: Int = try setting(retryMaxDelayMs, "RETRY_MAX_DELAY_MS") {
+        if let milliseconds = try bounded(retryBaseDelayMs, "RETRY_BASE_DELAY_MS", FlagRange.delayMilliseconds, "ms") {
+            configuration.retryBaseDelay = .milliseconds(milliseconds)
+        }
+        if let milliseconds = try bounded(retryMaxDelayMs, "RETRY_MAX_DELAY_MS", FlagRange.delayMilliseconds, "ms") {
             configuration.retryMaximumDelay = .milliseconds(milliseconds)
         }
         configuration.installDefaultRule = !(noDefaultRule || environment["PUSHBRIDGE_NO_DEFAULT_RULE"] == "1")
@@ -145,8 +159,7 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "pushbridge")
-        let graceSeconds: Double = try setting(shutdownGrace, "SHUTDOWN_GRACE") ?? 10
-        guard graceSeconds >= 0 else { throw ValidationError("--shutdown-grace must be 0 or more seconds.") }
+        let graceSeconds = try bounded(shutdownGrace, "SHUTDOWN_GRACE", FlagRange.graceSeconds, "seconds") ?? 10
         configuration.adminToken = try setting(adminToken, "ADMIN_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
         if configuration.adminToken == nil {
             configuration.adminToken = Self.generateAdminToken(file: try setting(adminTokenFile, "ADMIN_TOKEN_FILE") ?? AdminToken.defaultFilePath)
@@ -176,13 +189,10 @@ struct ServeCommand: AsyncParsableCommand {
     /// else `PUSHBRIDGE_THREADS`, else NIO's own `NIO_SINGLETON_GROUP_LOOP_COUNT` if set (nil: NIO reads it),
     /// else the CPUs the process may run on, capped by NIO's count (which follows cgroup CPU quotas).
     func eventLoopThreads(environment: [String: String]) throws -> Int? {
-        if let threads {
-            guard threads >= 1 else { throw ValidationError("--threads must be 1 or more.") }
-            return threads
-        }
+        if let threads { return try FlagRange.check(threads, name: "THREADS", FlagRange.threads, unit: "") }
         if let text = environment["PUSHBRIDGE_THREADS"] {
-            guard let value = Int(text), value >= 1 else { throw ValidationError("PUSHBRIDGE_THREADS=\(text) is not a valid value.") }
-            return value
+            guard let value = Int(text) else { throw ValidationError("PUSHBRIDGE_THREADS=\(text) is not a valid value.") }
+            return try FlagRange.check(value, name: "THREADS", FlagRange.threads, unit: "")
         }
         guard environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil else { return nil }
         return ProcessorAffinity.allowedCPUCount().map { min($0, System.coreCount) }

@@ -35,7 +35,10 @@ struct DLQRedrive: ClientCommand {
         if id == nil && filter.isEmpty && !all {
             throw ValidationError("Say what to redrive: an id, a filter (--target, --rule, --bus, --error-code, --since, --until) or --all.")
         }
-        if let rate, rate <= 0 { throw ValidationError("--rate must be a positive number.") }
+        // Checked before it sizes batches and pauses (`Int(1e300)` would trap); the server takes the same range.
+        if let rate, !(0.01...1_000_000).contains(rate) {
+            throw ValidationError("--rate must be a number from 0.01 to 1000000 (redrives per second), not \(rate).")
+        }
     }
 
     func execute(_ client: AdminClient) async throws {

@@ -8,7 +8,19 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     public init(milliseconds: Int64) { self.milliseconds = milliseconds }
 
-    public init(date: Date) { self.milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+    /// Saturates at the ends of `Int64` (a date from outside, e.g. a target's `Retry-After`, must not trap).
+    public init(date: Date) {
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        if milliseconds.isNaN {
+            self.milliseconds = 0
+        } else if milliseconds >= 9.223_372_036_854_775e18 {
+            self.milliseconds = .max
+        } else if milliseconds <= -9.223_372_036_854_775e18 {
+            self.milliseconds = .min
+        } else {
+            self.milliseconds = Int64(milliseconds)
+        }
+    }
 
     public static func now() -> Timestamp { Timestamp(date: Date()) }
 
@@ -16,11 +28,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
+    /// Saturating: the far future stays the far future instead of trapping.
     public static func + (lhs: Timestamp, rhs: Duration) -> Timestamp {
-        Timestamp(milliseconds: lhs.milliseconds + rhs.wholeMilliseconds)
+        Timestamp(milliseconds: lhs.milliseconds.saturatingAdding(rhs.wholeMilliseconds))
     }
 
-    public static func - (lhs: Timestamp, rhs: Timestamp) -> Duration { .milliseconds(lhs.milliseconds - rhs.milliseconds) }
+    public static func - (lhs: Timestamp, rhs: Timestamp) -> Duration {
+        let (difference, overflow) = lhs.milliseconds.subtractingReportingOverflow(rhs.milliseconds)
+        guard overflow else { return .milliseconds(difference) }
+        return .milliseconds(lhs.milliseconds < rhs.milliseconds ? Int64.min : Int64.max)
+    }
 
     /// RFC 3339 with second precision and `Z`, the form of an EventBridge event's `time`.
     public var rfc3339Seconds: String { format(fractional: false) }
@@ -87,9 +104,20 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 }
 
 extension Duration {
-    /// The duration rounded down to whole milliseconds.
+    /// The duration rounded down to whole milliseconds, saturating at the ends of `Int64`.
     public var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        guard !overflow else { return seconds < 0 ? .min : .max }
+        return scaled.saturatingAdding(attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+extension Int64 {
+    /// `self + other`, held at `.min`/`.max` instead of trapping.
+    func saturatingAdding(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        guard overflow else { return sum }
+        return other < 0 ? .min : .max
     }
 }

@@ -7,6 +7,8 @@ import PushBridgeJSON
 enum AdminQuery {
     static let defaultLimit = 100
     static let maximumLimit = 1000
+    /// Redrive paces between one entry every 100 s and a million a second.
+    static let redriveRates: ClosedRange<Double> = 0.01...1_000_000
 
     static func limit(_ text: String?) throws(AdminError) -> Int {
         guard let text else { return defaultLimit }
@@ -29,7 +31,12 @@ enum AdminQuery {
                 case "d": 86_400_000
                 default: nil
                 }
-            if let factor { return Timestamp(milliseconds: now.milliseconds - amount * factor) }
+            // An age from a query string: multiplied only once it is known to fit.
+            if let factor {
+                let (age, overflow) = amount.multipliedReportingOverflow(by: factor)
+                guard !overflow else { throw .badRequest("\(name) is too long an age: '\(text)'.") }
+                return Timestamp(milliseconds: now.milliseconds.subtractingReportingOverflow(age).overflow ? .min : now.milliseconds - age)
+            }
         }
         throw .badRequest("\(name) must be an RFC 3339 time, epoch milliseconds or an age like 30m, 2h, 7d; got '\(text)'.")
     }

@@ -87,8 +87,11 @@ extension AdminRoutes {
         let body = try await AdminQuery.body(request, context: context)
         var rate: Double?
         if let value = body["ratePerSecond"], !value.isNull {
-            guard case .number(let number) = value, let double = number.double, double > 0 else {
-                throw AdminError.badRequest("ratePerSecond must be a positive number.")
+            // Bounded before it divides: a tiny rate would make a pause no Duration can hold.
+            guard case .number(let number) = value, let double = number.double, AdminQuery.redriveRates.contains(double) else {
+                throw AdminError.badRequest(
+                    "ratePerSecond must be a number from \(AdminQuery.redriveRates.lowerBound) to \(Int(AdminQuery.redriveRates.upperBound))."
+                )
             }
             rate = double
         }

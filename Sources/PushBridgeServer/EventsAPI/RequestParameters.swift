@@ -79,7 +79,8 @@ struct Page<Element> {
             guard let decoded = Int(token.dropFirst("pb-".count)), token.hasPrefix("pb-"), decoded >= 0 else {
                 throw .validation("The NextToken is not valid.")
             }
-            offset = decoded
+            // The token came from the client: an offset past the end is the end, never arithmetic that overflows.
+            offset = min(decoded, all.count)
         }
         let end = min(all.count, offset + limit)
         self.items = offset < all.count ? Array(all[offset..<end]) : []

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+
+/// The ranges `serve`'s numeric flags (and their `PUSHBRIDGE_…` variables) must fall in. A value outside is a
+/// start-up error that names the flag, never a size or duration that overflows later.
+enum FlagRange {
+    static let seconds: ClosedRange<Int> = 1...31_536_000
+    static let frameBytes: ClosedRange<Int> = 125...(64 << 20)
+    static let messageBytes: ClosedRange<Int> = 1024...(64 << 20)
+    static let count: ClosedRange<Int> = 1...100_000_000
+    static let timeoutSeconds: ClosedRange<Double> = 0.001...3600
+    static let delayMilliseconds: ClosedRange<Int> = 1...86_400_000
+    static let graceSeconds: ClosedRange<Double> = 0...3600
+    static let threads: ClosedRange<Int> = 1...256
+
+    /// `value` if it is in `range`; `name` is the variable's suffix (`IDLE_TIMEOUT` → `--idle-timeout`).
+    static func check<T: Comparable & LosslessStringConvertible>(
+        _ value: T?,
+        name: String,
+        _ range: ClosedRange<T>,
+        unit: String
+    ) throws -> T? {
+        guard let value else { return nil }
+        guard range.contains(value) else {
+            let flag = "--" + name.lowercased().replacingOccurrences(of: "_", with: "-")
+            let unitText = unit.isEmpty ? "" : " " + unit
+            throw ValidationError(
+                "\(flag) (or PUSHBRIDGE_\(name)) must be from \(range.lowerBound) to \(range.upperBound)\(unitText), not \(value)."
+            )
+        }
+        return value
+    }
+}
