@@ -17,6 +17,16 @@ final class EasyTransfer {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     fileprivate var responseHeaders: [(String, String)] = []
     fileprivate var responseBody: [UInt8] = []
+    fileprivate let maximumResponseBytes: Int
+    fileprivate let maximumHeaderBytes: Int
+    fileprivate var headerBytes = 0
+    /// Set when a callback stopped the transfer on purpose (`return 0`), so its CURLE_WRITE_ERROR is explained.
+    fileprivate var stoppedBecause: StopReason?
+
+    fileprivate enum StopReason {
+        case bodyLimit
+        case headerLimit
+    }
 
     /// Configures a new easy handle for `request`; fails without side effects if libcurl refuses an option.
     init(id: UInt64, request: HTTPRequest, completion: Completion) throws(CurlError) {
@@ -26,6 +36,8 @@ final class EasyTransfer {
         self.id = id
         self.handle = handle
         self.completion = completion
+        self.maximumResponseBytes = max(0, request.maximumResponseBytes)
+        self.maximumHeaderBytes = max(0, request.maximumHeaderBytes)
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         self.errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         try configure(request)
@@ -40,7 +52,14 @@ final class EasyTransfer {
 
     /// Resumes the caller. The worker calls exactly one of these, once, after taking the transfer out of `inFlight`.
     func finish(code: CURLcode) {
-        guard code == CURLE_OK else {
+        if code == CURLE_WRITE_ERROR, stoppedBecause == .headerLimit {
+            let message = "the response headers passed \(maximumHeaderBytes) bytes"
+            completion.resume(returning: .failure(CurlError(kind: .other, message: message)))
+            return
+        }
+        // A body over the limit stops the transfer, but the status and the start of the body are a response.
+        let truncated = code == CURLE_WRITE_ERROR && stoppedBecause == .bodyLimit
+        guard code == CURLE_OK || truncated else {
             completion.resume(returning: .failure(CurlError(code: code, detail: String(cString: errorBuffer))))
             return
         }
@@ -48,7 +67,13 @@ final class EasyTransfer {
         var connects = 0
         ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         ccurl_easy_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects)
-        let response = HTTPResponse(status: status, headers: responseHeaders, body: responseBody, newConnections: connects)
+        let response = HTTPResponse(
+            status: status,
+            headers: responseHeaders,
+            body: responseBody,
+            newConnections: connects,
+            bodyTruncated: truncated
+        )
         completion.resume(returning: .success(response))
     }
 
@@ -183,8 +208,13 @@ private let easyTransferWriteCallback: ccurl_data_callback = { data, size, count
     let transfer = Unmanaged<EasyTransfer>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
     if let data, length > 0 {
+        let room = transfer.maximumResponseBytes - transfer.responseBody.count
         data.withMemoryRebound(to: UInt8.self, capacity: length) {
-            transfer.responseBody.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+            transfer.responseBody.append(contentsOf: UnsafeBufferPointer(start: $0, count: min(length, room)))
+        }
+        if length > room {
+            transfer.stoppedBecause = .bodyLimit
+            return 0
         }
     }
     return length
@@ -195,6 +225,11 @@ private let easyTransferHeaderCallback: ccurl_data_callback = { data, size, coun
     let transfer = Unmanaged<EasyTransfer>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
     if let data, length > 0 {
+        transfer.headerBytes += length
+        if transfer.headerBytes > transfer.maximumHeaderBytes {
+            transfer.stoppedBecause = .headerLimit
+            return 0
+        }
         data.withMemoryRebound(to: UInt8.self, capacity: length) {
             transfer.receiveHeaderLine(UnsafeBufferPointer(start: $0, count: length))
         }

@@ -38,6 +38,11 @@ public struct HTTPRequest: Sendable {
     public var connectTimeout: Duration
     /// The longest the whole transfer may take, waiting for a free connection included, `CURLOPT_TIMEOUT_MS`.
     public var totalTimeout: Duration
+    /// The most response body kept; past it the transfer stops and the response says it was truncated. An answer
+    /// comes from a server we do not control, so it must not decide how much memory we use.
+    public var maximumResponseBytes: Int = 1 << 20
+    /// The most response header bytes accepted; past it the transfer fails.
+    public var maximumHeaderBytes: Int = 64 << 10
 
     public init(
         method: Method = .get,

@@ -8,12 +8,15 @@ public struct HTTPResponse: Sendable {
     /// How many new connections libcurl opened for this transfer (`CURLINFO_NUM_CONNECTS`): 0 when it reused a
     /// kept-alive connection from the client's cache.
     public var newConnections: Int
+    /// The body was longer than the request's `maximumResponseBytes`: `body` holds its start, the rest was not read.
+    public var bodyTruncated: Bool
 
-    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = [], newConnections: Int = 0) {
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = [], newConnections: Int = 0, bodyTruncated: Bool = false) {
         self.status = status
         self.headers = headers
         self.body = body
         self.newConnections = newConnections
+        self.bodyTruncated = bodyTruncated
     }
 
     /// The value of the first header field named `name`, compared case-insensitively as HTTP requires.

@@ -18,12 +18,18 @@ public struct OutboundTargetFactory: Sendable {
 
     /// Whether this factory is the one to ask about `target`.
     public func handles(_ target: TargetDefinition) -> Bool {
-        target.isWebhookTarget || AWSTargetArn(target.arn) != nil
+        target.isWebhookTarget || Self.isAWSArn(target.arn)
+    }
+
+    /// An ARN of a service this factory delivers to, well formed or not (a malformed one gets its reason here).
+    static func isAWSArn(_ text: String) -> Bool {
+        let parts = text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "arn" && parts[1].hasPrefix("aws") && ["events", "sqs", "execute-api"].contains(parts[2])
     }
 
     public func deliverer(for target: TargetDefinition) throws(TargetRejection) -> any TargetDeliverer {
         if target.isWebhookTarget {
-            guard URL(string: target.arn)?.host != nil else {
+            guard let url = URL(string: target.arn), ["http", "https"].contains(url.scheme?.lowercased()), url.host?.isEmpty == false else {
                 throw TargetRejection(errorCode: "ValidationException", errorMessage: "Target \(target.id): \(target.arn) is not a valid URL.")
             }
             var signer: WebhookSigner?
@@ -37,7 +43,11 @@ public struct OutboundTargetFactory: Sendable {
             return WebhookDeliverer(url: target.arn, signer: signer, headers: target.headerParameters, client: client, timeout: timeout)
         }
         guard let arn = AWSTargetArn(target.arn) else {
-            throw TargetRejection(errorCode: "ValidationException", errorMessage: "Target \(target.id): unsupported Arn \(target.arn).")
+            throw TargetRejection(
+                errorCode: "ValidationException",
+                errorMessage: "Target \(target.id): \(target.arn) is not a valid ARN: it must be arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE "
+                    + "with a region such as us-east-1, a 12-digit account and a resource name of AWS's characters."
+            )
         }
         let caller = try awsCaller(for: target.id)
         switch arn.kind {
@@ -51,9 +61,18 @@ public struct OutboundTargetFactory: Sendable {
             let endpoint =
                 configured
                 ? AWSEndpoints.endpoint(service: "ApiGatewayManagementApi", region: arn.region, environment: environment)
-                : "https://\(apiId).execute-api.\(arn.region).amazonaws.com/\(stage)"
+                : Self.managementEndpoint(apiId: apiId, stage: stage, region: arn.region)
             return APIGatewayDeliverer(caller: caller, endpoint: endpoint, region: arn.region)
         }
+    }
+
+    /// `https://{api}.execute-api.{region}.amazonaws.com/{stage}`, assembled by URLComponents from the ARN's checked parts.
+    public static func managementEndpoint(apiId: String, stage: String, region: String) -> String {
+        var components = URLComponents()
+        components.scheme = "https"
+        components.host = "\(apiId).execute-api.\(region).\(region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com")"
+        components.path = "/" + stage
+        return components.string ?? ""
     }
 
     private func awsCaller(for targetId: String) throws(TargetRejection) -> AWSCaller {

@@ -71,6 +71,34 @@ struct CurlHTTPClientTests {
         }
     }
 
+    @Test func aBodyPastTheLimitIsTruncatedAndKeepsItsStatus() async throws {
+        let client = CurlHTTPClient(logger: quietLogger)
+        try await withTestServer(client: client) { baseURL, _ in
+            var request = OutboundRequest(url: "\(baseURL)/big?bytes=3000000")
+            request.maximumResponseBytes = 10_000
+            let response = try await client.execute(request)
+            #expect(response.status == 200)
+            #expect(response.body.count == 10_000)
+            #expect(response.bodyTruncated)
+            let small = try await client.execute(OutboundRequest(url: "\(baseURL)/big?bytes=5000"))
+            #expect(small.body.count == 5000)
+            #expect(!small.bodyTruncated)
+        }
+    }
+
+    @Test func headersPastTheLimitFailTheTransfer() async throws {
+        let client = CurlHTTPClient(logger: quietLogger)
+        try await withTestServer(client: client) { baseURL, _ in
+            var request = OutboundRequest(url: "\(baseURL)/big?headers=40")
+            request.maximumHeaderBytes = 16 << 10
+            let error = await expectCurlError(client, request)
+            #expect(error?.message.contains("response headers") == true, "\(String(describing: error))")
+            // The client keeps serving.
+            let next = try await client.execute(OutboundRequest(url: "\(baseURL)/status/200"))
+            #expect(next.status == 200)
+        }
+    }
+
     @Test func slowEndpointPastTotalTimeoutIsTimeout() async throws {
         let client = CurlHTTPClient(logger: quietLogger)
         try await withTestServer(client: client) { baseURL, _ in

@@ -1,4 +1,5 @@
 import CurlTransport
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -161,6 +162,15 @@ func makeRouter(probe: ServerProbe) -> Router<ProbeContext> {
     }
     router.get("/retry-after") { _, _ -> Response in
         Response(status: .serviceUnavailable, headers: [.retryAfter: "120", .init("X-Custom")!: "yes"])
+    }
+    // An answer bigger than a client should keep: `bytes` of body, or `headers` header fields of 1 KiB each.
+    router.get("/big") { request, _ -> Response in
+        let bytes = request.uri.queryParameters.get("bytes", as: Int.self) ?? 0
+        var headers: HTTPFields = [:]
+        for index in 0..<(request.uri.queryParameters.get("headers", as: Int.self) ?? 0) {
+            headers[HTTPField.Name("X-Filler-\(index)")!] = String(repeating: "x", count: 1024)
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "a"), count: bytes)))
     }
     // Holds the request for `ms` milliseconds or until the test releases it, whichever is first.
     router.get("/slow") { request, _ -> String in

@@ -47,6 +47,17 @@ extension TargetDefinition {
                 guard case .string(let text) = value else {
                     throw .validation("Target \(id): HttpParameters.HeaderParameters values must be strings.")
                 }
+                // These become lines of an outbound request: a CR/LF or a bad name would let a rule forge headers.
+                guard (1...512).contains(name.utf8.count), name.utf8.allSatisfy(Self.isHeaderNameByte) else {
+                    throw .validation(
+                        "Target \(id): HttpParameters.HeaderParameters name '\(name)' must be 1 to 512 characters of an HTTP token (letters, digits and !#$%&'*+-.^_`|~)."
+                    )
+                }
+                guard text.utf8.count <= 512, text.utf8.allSatisfy(Self.isHeaderValueByte) else {
+                    throw .validation(
+                        "Target \(id): HttpParameters.HeaderParameters value of '\(name)' must be at most 512 printable ASCII characters (no CR, LF or other control characters)."
+                    )
+                }
                 if name.lowercased() == Self.webhookSecretParameter {
                     webhookSecret = text
                 } else {
@@ -69,6 +80,17 @@ extension TargetDefinition {
         self.headerParameters = headerParameters
         self.webhookSecret = webhookSecret
     }
+
+    /// RFC 9110's `tchar`.
+    static func isHeaderNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): true
+        default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+
+    /// Printable ASCII and tab, as AWS's HeaderValue pattern allows.
+    static func isHeaderValueByte(_ byte: UInt8) -> Bool { byte == 0x09 || (0x20...0x7E).contains(byte) }
 
     private static func isIdCharacter(_ character: Character) -> Bool {
         character.isASCII && (character.isLetter || character.isNumber || character == "." || character == "-" || character == "_")
