@@ -63,19 +63,25 @@ final class RawWebSocket {
         try await sendFrame(opcode: 0x1, payload: Array(text.utf8))
     }
 
-    /// Sends one masked frame with any opcode, final or not (to test fragments and control frames).
-    func sendFrame(opcode: UInt8, fin: Bool = true, payload: [UInt8]) async throws {
+    /// Sends one frame with any opcode, final or not (to test fragments and control frames); masked as clients
+    /// must, unless `masked` is false; `rsv` sets the three reserved bits (0–7).
+    func sendFrame(opcode: UInt8, fin: Bool = true, payload: [UInt8], masked: Bool = true, rsv: UInt8 = 0) async throws {
         var frame = ByteBuffer()
-        frame.writeInteger(UInt8((fin ? 0x80 : 0) | opcode))
+        frame.writeInteger(UInt8((fin ? 0x80 : 0) | (rsv & 0x7) << 4 | opcode))
+        let maskBit: UInt8 = masked ? 0x80 : 0
         if payload.count < 126 {
-            frame.writeInteger(UInt8(0x80 | payload.count))
+            frame.writeInteger(UInt8(maskBit | UInt8(payload.count)))
         } else {
-            frame.writeInteger(UInt8(0x80 | 126))
+            frame.writeInteger(UInt8(maskBit | 126))
             frame.writeInteger(UInt16(payload.count))
         }
-        let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
-        frame.writeBytes(mask)
-        frame.writeBytes(payload.enumerated().map { $0.element ^ mask[$0.offset % 4] })
+        if masked {
+            let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
+            frame.writeBytes(mask)
+            frame.writeBytes(payload.enumerated().map { $0.element ^ mask[$0.offset % 4] })
+        } else {
+            frame.writeBytes(payload)
+        }
         try await channel.writeAndFlush(frame)
     }
 

@@ -53,7 +53,7 @@ public final class FanOutStatistics: Sendable {
     public init() {}
 
     func pushed(_ count: Int) { if count > 0 { pushedTotal.add(count, ordering: .relaxed) } }
-    func slowConsumerClosed() { slowTotal.add(1, ordering: .relaxed) }
+    public func slowConsumerClosed() { slowTotal.add(1, ordering: .relaxed) }
     func goneSkipped(_ count: Int) { if count > 0 { goneTotal.add(count, ordering: .relaxed) } }
 
     public var pushedCount: Int { pushedTotal.load(ordering: .relaxed) }

@@ -42,6 +42,15 @@ struct ConnectionsAPIRoutes {
                 requestId: UUIDRequestId.next()
             )
         }
+        // The body becomes a text frame, and RFC 6455 allows only UTF-8 in those.
+        guard WebSocketConnectionHandler.isValidUTF8(body) else {
+            return AWSResponses.restError(
+                status: .badRequest,
+                type: "BadRequestException",
+                message: "Data must be valid UTF-8 text: it is sent to the connection as one text frame.",
+                requestId: UUIDRequestId.next()
+            )
+        }
         guard let sink = runtime.registry.sink(id) else { return gone(id) }
         switch sink.send(text: body) {
         case .queued:

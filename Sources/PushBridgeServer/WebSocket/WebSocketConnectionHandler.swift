@@ -11,8 +11,11 @@ import PushBridgeJSON
 /// blocks: subscribing is a short lock in the registry, replies go through the connection's sink.
 ///
 /// WebSocket rules kept here (RFC 6455): fragments are joined up to the message limit (beyond it: 1009),
-/// pings are answered with pongs, a client's close is echoed and then the socket is closed. Frame-level
-/// errors (oversized or malformed frames) are answered by NIO's protocol error handler.
+/// pings are answered with pongs (held to the connection's outbound bound, like every other frame), a
+/// client's close is echoed and then the socket is closed. Unmasked frames, RSV bits (no extension is ever
+/// negotiated), reserved opcodes, fragmented control frames and invalid close codes close with 1002; a text
+/// message or close reason that is not UTF-8 closes with 1007. Frame-level errors (oversized or malformed
+/// frames) are answered by NIO's protocol error handler.
 final class WebSocketConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
@@ -23,6 +26,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     private let maximumMessageSize: Int
     /// The message being assembled from fragments, if any.
     private var fragments: ByteBuffer?
+    /// Whether that message is text (checked for UTF-8 when whole) or binary.
+    private var fragmentsAreText = false
     private var lastTouched = NIODeadline.now()
     /// Activity is recorded at most once a second, which keeps the registry lock off the read path.
     private static let touchInterval = TimeAmount.seconds(1)
@@ -37,14 +42,16 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         touch()
+        if let violation = Self.protocolViolation(frame) { return fail(context, code: .protocolError, violation) }
         switch frame.opcode {
         case .text, .binary:
             guard fragments == nil else { return fail(context, code: .protocolError, "a new message began inside a fragmented one") }
             let payload = frame.unmaskedData
             if frame.fin {
-                deliver(payload)
+                deliver(payload, isText: frame.opcode == .text, context)
             } else {
                 fragments = payload
+                fragmentsAreText = frame.opcode == .text
                 checkMessageSize(context)
             }
         case .continuation:
@@ -56,9 +63,14 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
             guard checkMessageSize(context) else { return }
             if frame.fin {
                 fragments = nil
-                deliver(message)
+                deliver(message, isText: fragmentsAreText, context)
             }
         case .ping:
+            // A client that pings and never reads would otherwise grow our pending writes without bound.
+            guard context.channel.isWritable else {
+                gateway.runtime.fanOutStatistics.slowConsumerClosed()
+                return fail(context, code: .policyViolation, "slow consumer: outbound buffer full")
+            }
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .pong:
@@ -89,7 +101,19 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    private func deliver(_ payload: ByteBuffer) {
+    /// What makes `frame` break RFC 6455 §5 whatever its opcode, or nil.
+    static func protocolViolation(_ frame: WebSocketFrame) -> String? {
+        if frame.maskKey == nil { return "client frames must be masked" }
+        if frame.rsv1 || frame.rsv2 || frame.rsv3 { return "RSV bits set without a negotiated extension" }
+        // Opcodes 0x8 and above are control frames, which may not be fragmented.
+        if frame.opcode.isControlOpcode, !frame.fin { return "fragmented control frame" }
+        return nil
+    }
+
+    private func deliver(_ payload: ByteBuffer, isText: Bool, _ context: ChannelHandlerContext) {
+        guard !isText || Self.isValidUTF8(payload) else {
+            return fail(context, code: .dataInconsistentWithMessage, "text message is not valid UTF-8")
+        }
         if let reply = gateway.respond(to: ClientMessage(text: String(buffer: payload)), connectionId: connectionId) {
             _ = sink.send(text: ByteBuffer(string: reply.jsonText))
         }
@@ -104,10 +128,29 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
         return false
     }
 
-    /// The client started the closing handshake (or answered ours): echo its code once, then close.
+    static func isValidUTF8(_ buffer: ByteBuffer) -> Bool {
+        buffer.withUnsafeReadableBytes { String(validating: $0, as: UTF8.self) != nil }
+    }
+
+    /// Whether a client may send `code` in a close frame (RFC 6455 §7.4): 1000–1003, 1007–1014, 3000–4999.
+    static func isSendableCloseCode(_ code: UInt16) -> Bool {
+        switch code {
+        case 1000...1003, 1007...1014, 3000...4999: true
+        default: false
+        }
+    }
+
+    /// The client started the closing handshake (or answered ours): echo a valid code once, then close. A
+    /// close frame that breaks the rules is answered with 1002 (or 1007 for a reason that is not UTF-8).
     private func answerClose(_ context: ChannelHandlerContext, frame: WebSocketFrame) {
         var data = frame.unmaskedData
-        let code = data.readableBytes >= 2 ? data.readWebSocketErrorCode() : nil
+        var code: WebSocketErrorCode?
+        if data.readableBytes == 1 { return fail(context, code: .protocolError, "close frame with a one-byte payload") }
+        if let number = data.readInteger(as: UInt16.self) {
+            guard Self.isSendableCloseCode(number) else { return fail(context, code: .protocolError, "invalid close code \(number)") }
+            guard Self.isValidUTF8(data) else { return fail(context, code: .dataInconsistentWithMessage, "close reason is not valid UTF-8") }
+            code = WebSocketErrorCode(codeNumber: Int(number))
+        }
         if sink.beginClosing() {
             var reply = context.channel.allocator.buffer(capacity: 2)
             reply.write(webSocketErrorCode: code ?? .normalClosure)
