@@ -169,3 +169,32 @@ def test_a_silent_target_does_not_delay_another_target_of_the_same_rule(start_pu
         server.put_event("it.webhook", "Entity Updated", {"entityId": f"e-{n}"})
     silent.wait_for(1, timeout=5)
     healthy.wait_for(3, timeout=3)  # well before the silent target's 10 s timeout
+
+
+def test_shutdown_attempts_a_retry_that_falls_due_within_the_grace_period(start_pushbridge, receivers):
+    receiver = receivers(statuses=[(503, {"Retry-After": "2"})], then=200)
+    server = start_pushbridge("--no-default-rule", "--retry-base-delay-ms", "100", "--shutdown-grace", "10")
+    server.route("webhook-drain", "it.webhook", [webhook_target(receiver.url, new_secret())])
+
+    server.put_event("it.webhook", "Entity Updated", {"entityId": "e-drain"})
+    receiver.wait_for(1, timeout=10)
+    server.terminate()  # the retry is waiting, due in about 2 s: well inside the 10 s grace
+    first, second = receiver.wait_for(2, timeout=10)
+    assert second.status == 200, "the retry due inside the grace period was dropped at shutdown"
+    wait_until(lambda: not server.alive(), timeout=10, message="the server to exit after the drain")
+    assert "Drained: no message left in any queue" in server.log_text()
+
+
+def test_shutdown_reports_a_retry_due_after_the_grace_period(start_pushbridge, receivers):
+    receiver = receivers(statuses=[(503, {"Retry-After": "60"})], then=200)
+    server = start_pushbridge("--no-default-rule", "--retry-base-delay-ms", "100", "--shutdown-grace", "1")
+    server.route("webhook-late", "it.webhook", [webhook_target(receiver.url, new_secret())])
+
+    server.put_event("it.webhook", "Entity Updated", {"entityId": "e-late"})
+    receiver.wait_for(1, timeout=10)
+    started = time.monotonic()
+    server.terminate()
+    wait_until(lambda: not server.alive(), timeout=10, message="the server to exit")
+    assert time.monotonic() - started < 8, "a retry due long after the grace period held the shutdown"
+    assert "Still queued at shutdown" in server.log_text()
+    assert len(receiver.received()) == 1

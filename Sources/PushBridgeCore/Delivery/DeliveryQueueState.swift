@@ -34,6 +34,9 @@ public struct DeliveryQueueState: ~Copyable {
     private var dueTimes = Heap<Due>()
     private var inFlight: [UInt64: (item: Item, visibleAt: Timestamp)] = [:]
     private var nextId: UInt64 = 1
+    /// Set by ``drainAll(failure:now:deadLetterId:)``: the queue takes nothing after it, so a message is either
+    /// drained with the rest or refused, never left in a queue no worker reads.
+    public private(set) var isClosed = false
 
     public private(set) var counters = DeliveryCounters()
 
@@ -52,7 +55,7 @@ public struct DeliveryQueueState: ~Copyable {
 
     /// Adds a message; false when the queue is full (the caller reports a retryable error to its client).
     public mutating func enqueue(_ message: DeliveryMessage) -> Bool {
-        guard depth < capacity else { return false }
+        guard !isClosed, depth < capacity else { return false }
         ready.append(Item(id: nextId, message: message))
         nextId += 1
         counters.enqueued += 1
@@ -228,6 +231,7 @@ public struct DeliveryQueueState: ~Copyable {
 
     /// The target is going away: every message it still holds is dead-lettered with `failure`.
     public mutating func drainAll(failure: DeliveryFailure, now: Timestamp, deadLetterId: () -> String) -> [DeadLetterEntry] {
+        isClosed = true
         var items = Array(ready)
         items += waiting.values.sorted { $0.id < $1.id }
         items += inFlight.values.map(\.item).sorted { $0.id < $1.id }

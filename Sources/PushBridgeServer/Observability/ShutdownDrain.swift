@@ -3,9 +3,9 @@ import PushBridgeCore
 import ServiceLifecycle
 
 /// The first step of a graceful shutdown: stop taking work (`/readyz` 503, new sockets and PutEvents refused),
-/// then let the delivery workers finish what is ready or in flight, up to `grace`. Messages still queued after
-/// that (waiting for a retry, or not reached in time) are reported per target; nothing is durable yet, so they
-/// are lost when the process exits.
+/// then let the delivery workers finish what is ready or in flight, and attempt the retries that fall due, up to
+/// `grace`. Messages still queued after that (a retry due later, or not reached in time) are reported per
+/// target; nothing is durable yet, so they are lost when the process exits.
 ///
 /// Run it in a service group after the application, so graceful shutdown reaches it first and the
 /// application (whose ``WebSocketShutdown`` closes sockets with 1001) only stops once it returns.
@@ -32,15 +32,21 @@ public struct ShutdownDrain: Service {
         let interval = Duration.milliseconds(50)
         // Bounded in time (the deadline) and in count (grace / interval polls).
         for _ in 0...Int(grace / interval) {
-            if Self.busy(runtime.router.queues()).isEmpty || clock.now >= deadline { break }
+            let now = clock.now
+            if now >= deadline { break }
+            let retriesUntil = runtime.router.clock.now() + (deadline - now)
+            if Self.busy(runtime.router.queues(), retriesDueBy: retriesUntil).isEmpty { break }
             try? await Task.sleep(for: interval)
         }
         report()
     }
 
-    /// Queues that still have ready or in-flight messages.
-    static func busy(_ queues: [DeliveryQueue]) -> [QueueSnapshot] {
-        queues.map(\.snapshot).filter { $0.ready > 0 || $0.inFlight > 0 }
+    /// Queues that still have ready or in-flight messages, or a retry due by `retriesDueBy` (the end of the
+    /// grace period): those are attempted, not abandoned because they were waiting when the signal came.
+    static func busy(_ queues: [DeliveryQueue], retriesDueBy: Timestamp) -> [QueueSnapshot] {
+        queues.map(\.snapshot).filter { snapshot in
+            snapshot.ready > 0 || snapshot.inFlight > 0 || snapshot.nextRetryAt.map { $0 <= retriesDueBy } == true
+        }
     }
 
     /// Logs what each target still holds; one line per target that holds anything.

@@ -377,6 +377,21 @@ struct DeliveryQueueStateTests {
         #expect(state.cancelRetry(lease.messageId, now: t0, deadLetterId: "again") == nil)
     }
 
+    @Test("A drained queue refuses what comes after, so nothing is left where no worker reads")
+    func drainedQueueRefusesNewMessages() {
+        var state = makeState()
+        let before = state.enqueue(makeMessage(makeEvent(id: "before")))
+        #expect(before)
+        let entries = state.drainAll(failure: .noResource("target removed"), now: t0, deadLetterId: ids.next)
+        #expect(entries.map(\.eventId) == ["before"])
+        let closed = state.isClosed
+        #expect(closed)
+        let after = state.enqueue(makeMessage(makeEvent(id: "after")))
+        #expect(!after)
+        let depth = state.depth
+        #expect(depth == 0)
+    }
+
     @Test("drainAll dead-letters ready, waiting and in-flight messages")
     func drainAll() throws {
         var state = makeState()
