@@ -61,6 +61,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Messages one target's queue may hold. [env: PUSHBRIDGE_QUEUE_CAPACITY] (default: 100000)")
     var queueCapacity: Int?
 
+    @Option(
+        help:
+            "Bytes of events all queues together may hold; past it PutEvents entries get ThrottlingException. [env: PUSHBRIDGE_QUEUE_MAX_BYTES] (default: 1073741824)"
+    )
+    var queueMaxBytes: Int?
+
+    @Option(
+        help:
+            "Bytes of events the DLQ may hold; past it the oldest entries are evicted, counted and logged. [env: PUSHBRIDGE_DLQ_MAX_BYTES] (default: 268435456)"
+    )
+    var dlqMaxBytes: Int?
+
     @Option(help: "Time allowed for one webhook or AWS call, in seconds. [env: PUSHBRIDGE_OUTBOUND_TIMEOUT] (default: 10)")
     var outboundTimeout: Double?
 
@@ -137,6 +149,10 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maximumPutEventsSize =
             try bounded(maxPutEventsSize, "MAX_PUT_EVENTS_SIZE", FlagRange.messageBytes, "bytes") ?? configuration.maximumPutEventsSize
         configuration.queueCapacity = try bounded(queueCapacity, "QUEUE_CAPACITY", FlagRange.count, "messages") ?? configuration.queueCapacity
+        configuration.queueMaximumBytes =
+            try bounded(queueMaxBytes, "QUEUE_MAX_BYTES", FlagRange.budgetBytes, "bytes") ?? configuration.queueMaximumBytes
+        configuration.deadLetterMaximumBytes =
+            try bounded(dlqMaxBytes, "DLQ_MAX_BYTES", FlagRange.budgetBytes, "bytes") ?? configuration.deadLetterMaximumBytes
         configuration.rulesFile = try setting(config, "CONFIG")
         if let seconds = try bounded(outboundTimeout, "OUTBOUND_TIMEOUT", FlagRange.timeoutSeconds, "seconds") {
             configuration.outboundTimeout = .milliseconds(Int64((seconds * 1000).rounded(.up)))

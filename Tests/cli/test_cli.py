@@ -187,7 +187,36 @@ def test_usage_errors_exit_1_and_say_what_to_do(server):
     code, out, err = run(server, "retries", "now", "not-an-id")
     assert code == 1 and "bus/rule/targetId/messageId" in err
     code, out, err = run(server, "serve", "--threads", "0")
-    assert code == 1 and "--threads must be 1 or more" in err
+    assert code == 1 and "--threads (or PUSHBRIDGE_THREADS) must be from 1 to 256, not 0" in err
+
+
+# Every number from a flag or a variable is range-checked before it becomes a size or a duration: a clear
+# start-up error, never a trap (exit code 1, the message names the flag and its range).
+@pytest.mark.parametrize(
+    "args, env, flag",
+    [
+        (["--outbound-timeout", "nan"], None, "--outbound-timeout"),
+        (["--outbound-timeout", "1e300"], None, "--outbound-timeout"),
+        (["--shutdown-grace", "inf"], None, "--shutdown-grace"),
+        (["--idle-timeout", "0"], None, "--idle-timeout"),
+        (["--max-connection-duration", "9223372036854775807"], None, "--max-connection-duration"),
+        (["--retry-base-delay-ms=-1"], None, "--retry-base-delay-ms"),
+        (["--max-frame-size", "1"], None, "--max-frame-size"),
+        (["--queue-capacity", "0"], None, "--queue-capacity"),
+        ([], {"PUSHBRIDGE_RETRY_MAX_DELAY_MS": "9223372036854775807"}, "--retry-max-delay-ms"),
+    ],
+)
+def test_serve_flags_out_of_range_stop_the_start_with_the_range(server, args, env, flag):
+    code, out, err = run(server, "serve", *args, env=env)
+    assert code == 1, err
+    assert flag in err and "must be from" in err, err
+    assert "Fatal error" not in err
+
+
+def test_redrive_rate_out_of_range_is_a_usage_error(server):
+    for rate in ["1e300", "nan", "0"]:
+        code, out, err = run(server, "dlq", "redrive", "--all", "--rate", rate)
+        assert code == 1 and "--rate must be a number from 0.01 to 1000000" in err, err
     code, out, err = run(server, "serve", env={"PUSHBRIDGE_THREADS": "many"})
     assert code == 1 and "PUSHBRIDGE_THREADS=many" in err
 

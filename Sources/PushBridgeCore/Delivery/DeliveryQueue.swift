@@ -15,6 +15,7 @@ public final class DeliveryQueue: Sendable {
     private let observer: any DeliveryObserver
     private let logger: Logger
     private let clock: WallClock
+    private let budget: MemoryBudget
     private let closed = Atomic<Bool>(false)
 
     public init(
@@ -26,10 +27,12 @@ public final class DeliveryQueue: Sendable {
         deadLetterForwarder: (any DeadLetterForwarder)? = nil,
         observer: any DeliveryObserver = NoDeliveryObserver(),
         clock: WallClock = .system,
+        budget: MemoryBudget = .unlimited,
         logger: Logger
     ) {
         self.target = target
         self.clock = clock
+        self.budget = budget
         self.state = Mutex(DeliveryQueueState(capacity: capacity, retryPolicy: retryPolicy))
         self.deliverer = Mutex(deliverer)
         self.deadLetters = deadLetters
@@ -43,8 +46,10 @@ public final class DeliveryQueue: Sendable {
 
     public func enqueue(_ message: DeliveryMessage) -> Bool {
         guard !closed.load(ordering: .relaxed) else { return false }
+        let bytes = message.event.estimatedBytes
+        guard budget.reserve(bytes) else { return false }
         let accepted = state.withLock { $0.enqueue(message) }
-        if accepted { signal.signal() }
+        if accepted { signal.signal() } else { budget.release(bytes) }
         return accepted
     }
 
@@ -83,7 +88,11 @@ public final class DeliveryQueue: Sendable {
     }
 
     public func cancelRetry(_ id: UInt64) -> DeadLetterEntry? {
-        guard let entry = state.withLock({ $0.cancelRetry(id, now: clock.now(), deadLetterId: Self.newDeadLetterId()) }) else { return nil }
+        let (cancelled, freed) = state.withLock {
+            ($0.cancelRetry(id, now: clock.now(), deadLetterId: Self.newDeadLetterId()), $0.takeReleasedBytes())
+        }
+        budget.release(freed)
+        guard let entry = cancelled else { return nil }
         store(entry)
         return entry
     }
@@ -91,7 +100,10 @@ public final class DeliveryQueue: Sendable {
     /// The target was removed: stop the worker and dead-letter whatever is still queued.
     public func close(reason: DeliveryFailure) {
         closed.store(true, ordering: .relaxed)
-        let entries = state.withLock { $0.drainAll(failure: reason, now: clock.now(), deadLetterId: Self.newDeadLetterId) }
+        let (entries, freed) = state.withLock {
+            ($0.drainAll(failure: reason, now: clock.now(), deadLetterId: Self.newDeadLetterId), $0.takeReleasedBytes())
+        }
+        budget.release(freed)
         for entry in entries { store(entry) }
         signal.signal()
     }
@@ -102,14 +114,15 @@ public final class DeliveryQueue: Sendable {
         while !Task.isCancelled, !closed.load(ordering: .relaxed) {
             let deliverer = self.deliverer.withLock { $0 }
             let now = clock.now()
-            let (leases, expired, wakeup) = state.withLock { state in
+            let (leases, expired, wakeup, freed) = state.withLock { state in
                 let expired = state.promoteDue(now: now, random: &random, deadLetterId: Self.newDeadLetterId)
                 // Lease only what starts now: a lease taken early could expire while it waits its turn and be
                 // delivered twice. A one-at-a-time deliverer (WebSocket fan-out) is fast, so it takes a batch.
                 let batch = deliverer.maximumConcurrency <= 1 ? 32 : deliverer.maximumConcurrency
                 let leases = state.receive(now: now, maximum: batch)
-                return (leases, expired, state.nextWakeup)
+                return (leases, expired, state.nextWakeup, state.takeReleasedBytes())
             }
+            budget.release(freed)
             for entry in expired { store(entry) }
             if leases.isEmpty {
                 let deadline = wakeup.map { ContinuousClock.now + ($0 - clock.now()) }
@@ -146,10 +159,18 @@ public final class DeliveryQueue: Sendable {
         let now = clock.now()
         switch outcome {
         case .delivered:
-            state.withLock { $0.complete(lease) }
+            budget.release(
+                state.withLock {
+                    $0.complete(lease)
+                    return $0.takeReleasedBytes()
+                }
+            )
             observer.delivered(lease.message, latency: now - lease.message.event.ingestedAt)
         case .failed(let failure):
-            let action = state.withLock { $0.fail(lease, failure: failure, now: now, random: &random, deadLetterId: Self.newDeadLetterId) }
+            let (action, freed) = state.withLock {
+                ($0.fail(lease, failure: failure, now: now, random: &random, deadLetterId: Self.newDeadLetterId), $0.takeReleasedBytes())
+            }
+            budget.release(freed)
             switch action {
             case .retryScheduled(let at):
                 observer.retryScheduled(lease.message, failure: failure)

@@ -37,6 +37,16 @@ public struct DeliveryQueueState: ~Copyable {
     /// Set by ``drainAll(failure:now:deadLetterId:)``: the queue takes nothing after it, so a message is either
     /// drained with the rest or refused, never left in a queue no worker reads.
     public private(set) var isClosed = false
+    /// What the messages held weigh (``Event/estimatedBytes``): the queue's share of the memory budget.
+    public private(set) var heldBytes = 0
+    /// What messages that left weighed since the last ``takeReleasedBytes()``: for the caller to give back.
+    private var releasedBytes = 0
+
+    /// Bytes freed since the last call, for the memory budget.
+    public mutating func takeReleasedBytes() -> Int {
+        defer { releasedBytes = 0 }
+        return releasedBytes
+    }
 
     public private(set) var counters = DeliveryCounters()
 
@@ -56,6 +66,7 @@ public struct DeliveryQueueState: ~Copyable {
     /// Adds a message; false when the queue is full (the caller reports a retryable error to its client).
     public mutating func enqueue(_ message: DeliveryMessage) -> Bool {
         guard !isClosed, depth < capacity else { return false }
+        heldBytes += message.event.estimatedBytes
         ready.append(Item(id: nextId, message: message))
         nextId += 1
         counters.enqueued += 1
@@ -75,10 +86,16 @@ public struct DeliveryQueueState: ~Copyable {
         return leases
     }
 
+    private mutating func release(_ message: DeliveryMessage) {
+        heldBytes -= message.event.estimatedBytes
+        releasedBytes += message.event.estimatedBytes
+    }
+
     /// The lease was delivered: the message is deleted.
     public mutating func complete(_ lease: Lease) {
         guard let entry = inFlight[lease.messageId], entry.item.attempts.count == lease.attempt else { return }
         inFlight[lease.messageId] = nil
+        release(entry.item.message)
         counters.delivered += 1
     }
 
@@ -143,6 +160,7 @@ public struct DeliveryQueueState: ~Copyable {
     ) -> DeadLetterEntry {
         counters.deadLettered += 1
         let message = item.message
+        release(message)
         return DeadLetterEntry(
             id: id,
             eventId: message.event.id,

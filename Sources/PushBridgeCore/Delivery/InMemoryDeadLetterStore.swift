@@ -2,41 +2,83 @@ import DequeModule
 import Logging
 import Synchronization
 
-/// A bounded in-memory ``DeadLetterStore``. When full, the oldest entry makes room and the eviction is logged
-/// with the event id, so nothing leaves without a trace.
+/// A bounded in-memory ``DeadLetterStore``, in entries and in bytes. When full, the oldest entries make room;
+/// every eviction is counted (``evictedCount``) and each burst of them is logged with the first and last
+/// event ids, so nothing leaves without a trace and a flood does not flood the log.
 public final class InMemoryDeadLetterStore: DeadLetterStore {
     private struct State {
         var order: Deque<String> = []
         var entries: [String: DeadLetterEntry] = [:]
+        var bytes = 0
+        var evicted = 0
+        /// Evictions not logged yet (how many, the first and the last), and when the last line was written.
+        var unreportedCount = 0
+        var firstUnreported: DeadLetterEntry?
+        var lastUnreported: DeadLetterEntry?
+        var lastReport: ContinuousClock.Instant?
     }
 
     private let state = Mutex(State())
     public let maximumEntries: Int
+    public let maximumBytes: Int
     private let logger: Logger
+    /// At most one log line per this interval while evictions go on.
+    static let reportInterval = Duration.seconds(10)
 
-    public init(maximumEntries: Int = 100_000, logger: Logger = Logger(label: "pushbridge.dlq")) {
+    public init(maximumEntries: Int = 100_000, maximumBytes: Int = .max, logger: Logger = Logger(label: "pushbridge.dlq")) {
         self.maximumEntries = maximumEntries
+        self.maximumBytes = maximumBytes
         self.logger = logger
     }
 
+    /// What one entry weighs against ``maximumBytes``.
+    static func weight(_ entry: DeadLetterEntry) -> Int {
+        entry.event.utf8.count + entry.errorMessage.utf8.count + 256 * (entry.attempts.count + 1)
+    }
+
+    /// Entries evicted to make room, since the start.
+    public var evictedCount: Int { state.withLock { $0.evicted } }
+
     public func add(_ entry: DeadLetterEntry) {
-        let evicted: DeadLetterEntry? = state.withLock { state in
-            if state.entries[entry.id] != nil {
+        let report: (count: Int, first: DeadLetterEntry, last: DeadLetterEntry)? = state.withLock { state in
+            if let previous = state.entries[entry.id] {
+                state.bytes += Self.weight(entry) - Self.weight(previous)
                 state.entries[entry.id] = entry
                 return nil
             }
-            var evicted: DeadLetterEntry?
-            if state.entries.count >= maximumEntries, let oldest = state.order.popFirst() {
-                evicted = state.entries.removeValue(forKey: oldest)
-            }
             state.order.append(entry.id)
             state.entries[entry.id] = entry
-            return evicted
+            state.bytes += Self.weight(entry)
+            // The newest entry always stays: evicting it would lose the one nobody has seen yet.
+            while state.entries.count > maximumEntries || state.bytes > maximumBytes, state.order.count > 1,
+                let oldest = state.order.popFirst(), let evicted = state.entries.removeValue(forKey: oldest)
+            {
+                state.bytes -= Self.weight(evicted)
+                state.evicted += 1
+                state.unreportedCount += 1
+                if state.firstUnreported == nil { state.firstUnreported = evicted }
+                state.lastUnreported = evicted
+            }
+            let now = ContinuousClock.now
+            guard let first = state.firstUnreported, let last = state.lastUnreported,
+                state.lastReport.map({ now - $0 >= Self.reportInterval }) ?? true
+            else { return nil }
+            defer {
+                state.unreportedCount = 0
+                state.firstUnreported = nil
+                state.lastUnreported = nil
+                state.lastReport = now
+            }
+            return (state.unreportedCount, first, last)
         }
-        if let evicted {
+        if let report {
             logger.error(
-                "Dead-letter store full: evicted the oldest entry",
-                metadata: ["pb.dlq.id": "\(evicted.id)", "pb.event.id": "\(evicted.eventId)", "pb.target": "\(evicted.target)"]
+                "Dead-letter store full: evicted the oldest entries",
+                metadata: [
+                    "pb.dlq.evicted": "\(report.count)", "pb.event.id.first": "\(report.first.eventId)",
+                    "pb.event.id.last": "\(report.last.eventId)", "pb.target": "\(report.first.target)",
+                    "pb.dlq.max_entries": "\(maximumEntries)", "pb.dlq.max_bytes": "\(maximumBytes)",
+                ]
             )
         }
     }
@@ -51,6 +93,7 @@ public final class InMemoryDeadLetterStore: DeadLetterStore {
         state.withLock { state in
             guard let entry = state.entries.removeValue(forKey: id) else { return nil }
             state.order.removeAll { $0 == id }
+            state.bytes -= Self.weight(entry)
             return entry
         }
     }
@@ -60,6 +103,7 @@ public final class InMemoryDeadLetterStore: DeadLetterStore {
             let removed = state.order.compactMap { state.entries[$0] }.filter(filter.matches)
             let ids = Set(removed.map(\.id))
             for id in ids { state.entries[id] = nil }
+            state.bytes -= removed.reduce(0) { $0 + Self.weight($1) }
             state.order.removeAll { ids.contains($0) }
             return removed
         }

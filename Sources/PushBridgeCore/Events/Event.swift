@@ -19,9 +19,15 @@ public final class Event: Sendable {
 
     /// The event as targets receive it (EventBridge's envelope, key order as AWS sends it).
     public let json: JSONValue
+    /// About how many bytes the event's JSON text takes: what a queued message of it counts against the
+    /// queues' memory budget.
+    public let estimatedBytes: Int
 
-    /// - Parameter timeText: `time` already formatted (``Timestamp/rfc3339Seconds``), when the caller stamps many
-    ///   events with one time.
+    /// - Parameters:
+    ///   - timeText: `time` already formatted (``Timestamp/rfc3339Seconds``), when the caller stamps many
+    ///     events with one time.
+    ///   - detailBytes: the size of the detail's JSON text when the caller knows it (PutEvents' `Detail`);
+    ///     otherwise it is measured from `detail`.
     public init(
         id: String,
         source: String,
@@ -33,7 +39,8 @@ public final class Event: Sendable {
         resources: [String],
         detail: JSONValue,
         eventBusName: String,
-        ingestedAt: Timestamp
+        ingestedAt: Timestamp,
+        detailBytes: Int? = nil
     ) {
         self.id = id
         self.source = source
@@ -58,6 +65,9 @@ public final class Event: Sendable {
                 ("detail", detail),
             ])
         )
+        var envelope = 160 + id.utf8.count + source.utf8.count + detailType.utf8.count + account.utf8.count + region.utf8.count
+        for resource in resources { envelope += resource.utf8.count + 3 }
+        self.estimatedBytes = envelope + (detailBytes ?? detail.estimatedTextBytes)
     }
 
     /// Rebuilds an event from its delivered JSON form (used by redrive and the operator API).

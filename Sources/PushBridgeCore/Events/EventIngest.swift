@@ -49,7 +49,8 @@ public struct EventIngest: Sendable {
             resources: valid.entry.resources,
             detail: valid.detail,
             eventBusName: busName,
-            ingestedAt: now
+            ingestedAt: now,
+            detailBytes: valid.entry.detail?.utf8.count
         )
         switch router.publish(event) {
         case .accepted: return .accepted(eventId: event.id)

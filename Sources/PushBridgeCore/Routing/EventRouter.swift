@@ -34,6 +34,8 @@ public final class EventRouter: Sendable {
     private let observer: any DeliveryObserver
     /// Stamps ingest times and schedules retries; every queue of this router reads it.
     public let clock: WallClock
+    /// What every queue of this router may hold together, in bytes of events.
+    public let budget: MemoryBudget
     private let logger: Logger
 
     public init(
@@ -46,6 +48,7 @@ public final class EventRouter: Sendable {
         workers: DeliveryWorkers,
         observer: any DeliveryObserver = NoDeliveryObserver(),
         clock: WallClock = .system,
+        budget: MemoryBudget = .unlimited,
         logger: Logger
     ) {
         self.account = account
@@ -57,6 +60,7 @@ public final class EventRouter: Sendable {
         self.workers = workers
         self.observer = observer
         self.clock = clock
+        self.budget = budget
         self.logger = logger
         let now = clock.now()
         state.withLock {
@@ -118,6 +122,7 @@ public final class EventRouter: Sendable {
         if messages.isEmpty { return .accepted }
         let queues = state.withLock { state in messages.map { state.queues[$0.target] } }
         for queue in queues where (queue?.freeCapacity ?? 0) < 1 { return .throttled }
+        guard budget.canReserve(messages.count * event.estimatedBytes) else { return .throttled }
         for (message, queue) in zip(messages, queues) {
             if queue?.enqueue(message) != true {
                 // Lost a race for the last place after the check: keep the event where an operator sees it.
@@ -288,6 +293,7 @@ public final class EventRouter: Sendable {
                         deadLetterForwarder: deadLetterForwarder,
                         observer: observer,
                         clock: clock,
+                        budget: budget,
                         logger: logger
                     )
                     queue.update(deadLetterArn: target.deadLetterArn)

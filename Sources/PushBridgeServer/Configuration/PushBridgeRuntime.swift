@@ -29,7 +29,11 @@ public final class PushBridgeRuntime: Sendable {
     ) throws {
         self.configuration = configuration
         self.registry = ConnectionRegistry(maximumSubscriptionsPerConnection: configuration.maximumSubscriptionsPerConnection)
-        self.deadLetters = InMemoryDeadLetterStore(maximumEntries: configuration.deadLetterCapacity, logger: logger)
+        self.deadLetters = InMemoryDeadLetterStore(
+            maximumEntries: configuration.deadLetterCapacity,
+            maximumBytes: configuration.deadLetterMaximumBytes,
+            logger: logger
+        )
         self.workers = DeliveryWorkers()
         self.fanOutStatistics = FanOutStatistics()
         self.httpClient = CurlHTTPClient(logger: logger)
@@ -47,6 +51,7 @@ public final class PushBridgeRuntime: Sendable {
             deadLetterForwarder: SQSDeadLetterForwarder(factory: outbound, logger: logger),
             workers: workers,
             observer: observer,
+            budget: MemoryBudget(limit: configuration.queueMaximumBytes),
             logger: logger
         )
         self.ingest = EventIngest(

@@ -28,7 +28,11 @@ public struct ServerConfiguration: Sendable {
     public var queueCapacity = 100_000
     public var retryBaseDelay: Duration = .seconds(1)
     public var retryMaximumDelay: Duration = .seconds(300)
+    /// Bytes of events all queues together may hold; past it PutEvents entries fail with ThrottlingException.
+    public var queueMaximumBytes = 1 << 30
     public var deadLetterCapacity = 100_000
+    /// Bytes of events the DLQ may hold; past it the oldest entries are evicted, counted and logged.
+    public var deadLetterMaximumBytes = 256 << 20
     /// Total time allowed for one webhook or AWS call.
     public var outboundTimeout: Duration = .seconds(10)
     /// Install the sample's `Entity Updated` rule at start.
