@@ -61,6 +61,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Messages one target's queue may hold. [env: PUSHBRIDGE_QUEUE_CAPACITY] (default: 100000)")
     var queueCapacity: Int?
 
+    @Option(help: "Connections open at once, HTTP and WebSocket; past it 503. [env: PUSHBRIDGE_MAX_CONNECTIONS] (default: 50000)")
+    var maxConnections: Int?
+
+    @Option(
+        help:
+            "New connections per second one client address may open; past it 429 (0: no limit). [env: PUSHBRIDGE_MAX_NEW_CONNECTIONS_PER_IP] (default: 1000)"
+    )
+    var maxNewConnectionsPerIp: Int?
+
+    @Option(help: "Seconds a client has to send a request head. [env: PUSHBRIDGE_HEADER_TIMEOUT] (default: 10)")
+    var headerTimeout: Double?
+
+    @Option(help: "Seconds a client has to send a request body. [env: PUSHBRIDGE_BODY_TIMEOUT] (default: 30)")
+    var bodyTimeout: Double?
+
+    @Option(help: "Seconds an idle kept-alive HTTP connection stays open. [env: PUSHBRIDGE_KEEP_ALIVE_TIMEOUT] (default: 60)")
+    var keepAliveTimeout: Double?
+
     @Option(
         help:
             "Bytes of events all queues together may hold; past it PutEvents entries get ThrottlingException. [env: PUSHBRIDGE_QUEUE_MAX_BYTES] (default: 1073741824)"
@@ -153,6 +171,19 @@ struct ServeCommand: AsyncParsableCommand {
             try bounded(queueMaxBytes, "QUEUE_MAX_BYTES", FlagRange.budgetBytes, "bytes") ?? configuration.queueMaximumBytes
         configuration.deadLetterMaximumBytes =
             try bounded(dlqMaxBytes, "DLQ_MAX_BYTES", FlagRange.budgetBytes, "bytes") ?? configuration.deadLetterMaximumBytes
+        configuration.maximumConnections = try bounded(maxConnections, "MAX_CONNECTIONS", FlagRange.count, "") ?? configuration.maximumConnections
+        configuration.newConnectionsPerSecondPerAddress =
+            try bounded(maxNewConnectionsPerIp, "MAX_NEW_CONNECTIONS_PER_IP", FlagRange.rate, "per second")
+            ?? configuration.newConnectionsPerSecondPerAddress
+        let timeouts: [(Double?, String, WritableKeyPath<ServerConfiguration, Duration>)] = [
+            (headerTimeout, "HEADER_TIMEOUT", \.headerTimeout), (bodyTimeout, "BODY_TIMEOUT", \.bodyTimeout),
+            (keepAliveTimeout, "KEEP_ALIVE_TIMEOUT", \.keepAliveTimeout),
+        ]
+        for (flag, name, keyPath) in timeouts {
+            if let seconds = try bounded(flag, name, FlagRange.timeoutSeconds, "seconds") {
+                configuration[keyPath: keyPath] = .milliseconds(Int64((seconds * 1000).rounded(.up)))
+            }
+        }
         configuration.rulesFile = try setting(config, "CONFIG")
         if let seconds = try bounded(outboundTimeout, "OUTBOUND_TIMEOUT", FlagRange.timeoutSeconds, "seconds") {
             configuration.outboundTimeout = .milliseconds(Int64((seconds * 1000).rounded(.up)))

@@ -44,6 +44,10 @@ public enum PushBridgeApplication {
             writeQueues: EventLoopWriteQueues(maximumFrameSize: configuration.maximumFrameSize)
         )
 
+        let admission = ConnectionAdmission(
+            maximumConnections: configuration.maximumConnections,
+            newConnectionsPerSecondPerAddress: configuration.newConnectionsPerSecondPerAddress
+        )
         let reaper = ConnectionReaper(
             registry: runtime.registry,
             idleTimeout: configuration.idleTimeout,
@@ -60,7 +64,13 @@ public enum PushBridgeApplication {
                     maximumFrameSize: configuration.maximumFrameSize,
                     eventsEndpoint: eventsEndpoint,
                     dates: HTTPDateCache(),
-                    serverName: serverName
+                    serverName: serverName,
+                    admission: admission,
+                    timeouts: .init(
+                        header: configuration.headerTimeout,
+                        body: configuration.bodyTimeout,
+                        keepAlive: configuration.keepAliveTimeout
+                    )
                 )
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),

@@ -17,6 +17,16 @@ public struct ServerConfiguration: Sendable {
     /// A connection older than this is closed (API Gateway: 2 hours).
     public var maximumConnectionDuration: Duration = .seconds(7200)
     public var maximumSubscriptionsPerConnection = 100
+    /// Connections open at once, HTTP and WebSocket together; past it HTTP gets 503 and upgrades are refused.
+    public var maximumConnections = 50_000
+    /// New connections one client address may open per second (and in a burst); past it: 429. 0 turns it off.
+    public var newConnectionsPerSecondPerAddress = 1000
+    /// Time a client has to send a whole request head after connecting.
+    public var headerTimeout: Duration = .seconds(10)
+    /// Time a client has to send a request body once its head arrived.
+    public var bodyTimeout: Duration = .seconds(30)
+    /// Time a kept-alive HTTP connection may wait for its next request (then the head's own time applies).
+    public var keepAliveTimeout: Duration = .seconds(60)
     /// Per-connection outbound buffer: unsent data may reach `outboundBufferFrames` full frames or
     /// `outboundBufferBytes`, whichever is smaller; a subscriber that falls further behind is closed as a slow consumer.
     public var outboundBufferFrames = 1024

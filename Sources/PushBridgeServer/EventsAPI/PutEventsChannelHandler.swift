@@ -145,6 +145,7 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             return
         }
         writer.writeAndFlush(bytes)
+        context.triggerUserOutboundEvent(HTTPResponseWritten(), promise: nil)
     }
 
     /// The whole response in one buffer, written below NIO's response encoder: one write instead of three,

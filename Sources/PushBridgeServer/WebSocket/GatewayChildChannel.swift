@@ -18,6 +18,8 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         case webSocket
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, draining: Bool)
+        /// Turned away by ``ConnectionAdmission``; ``RefusingResponder`` answers on the channel.
+        case notAdmitted
     }
 
     struct Value: ServerChildChannelValue {
@@ -31,9 +33,17 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     let eventsEndpoint: EventsAPIEndpoint
     let dates: HTTPDateCache
     let serverName: String?
+    let admission: ConnectionAdmission
+    let timeouts: HTTPRequestDeadlines.Limits
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            let admitted = admission.admit(channel)
+            guard admitted == .admitted else {
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                try channel.pipeline.syncOperations.addHandler(RefusingResponder(admitted))
+                return Value(upgradeResult: channel.eventLoop.makeSucceededFuture(.notAdmitted), channel: channel)
+            }
             // What the upgrader decided, for the not-upgraded path to answer refused upgrades properly.
             let decision = NIOLoopBoundBox<WebSocketGateway.UpgradeDecision?>(nil, eventLoop: channel.eventLoop)
             let gateway = self.gateway
@@ -52,6 +62,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         channel.pipeline.syncOperations.removeHandler(name: MalformedFirstRequestHandler.name, promise: nil)
+                        channel.pipeline.syncOperations.removeHandler(name: HTTPTimeoutHandler.name, promise: nil)
                         try gateway.connect(channel, head: head)
                         return .webSocket
                     }
@@ -96,6 +107,12 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enableResponseHeaderValidation = false  // HTTPTypes already validates
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
             try channel.pipeline.syncOperations.addHandler(MalformedFirstRequestHandler(), name: MalformedFirstRequestHandler.name)
+            let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try channel.pipeline.syncOperations.addHandler(
+                HTTPTimeoutHandler(limits: timeouts),
+                name: HTTPTimeoutHandler.name,
+                position: .after(decoder)
+            )
             return Value(upgradeResult: result, channel: channel)
         }
     }
@@ -107,8 +124,8 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 await handleHTTP(asyncChannel: asyncChannel, logger: logger)
             case .refused(let asyncChannel, let draining):
                 await refuseUpgrade(asyncChannel, draining: draining, logger: logger)
-            case .webSocket:
-                // Served by its channel handler from here on; this task is no longer needed.
+            case .webSocket, .notAdmitted:
+                // Served by a channel handler from here on; this task is no longer needed.
                 break
             }
         } catch {
