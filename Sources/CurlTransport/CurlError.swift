@@ -10,6 +10,8 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
         case connectionFailed
         /// The calling task was cancelled, or the client shut down before the transfer completed.
         case cancelled
+        /// The host resolved to an address the outbound policy denies (`--outbound-deny`); nothing was sent.
+        case deniedByPolicy
         /// Anything else: a malformed URL, a TLS failure, an unsupported scheme, ...
         case other
     }

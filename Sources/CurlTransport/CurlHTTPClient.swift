@@ -19,10 +19,11 @@ public final class CurlHTTPClient: Service, Sendable {
     /// - Parameters:
     ///   - maximumConnectionsPerHost: The most connections open to one host at a time
     ///     (`CURLMOPT_MAX_HOST_CONNECTIONS`); further transfers to it wait for a free one.
+    ///   - outboundPolicy: Address ranges no request may connect to (checked on the resolved address).
     ///   - logger: Receives debug-level lifecycle and failure messages.
-    public init(maximumConnectionsPerHost: Int = 16, logger: Logger) {
+    public init(maximumConnectionsPerHost: Int = 16, outboundPolicy: OutboundPolicy = .default, logger: Logger) {
         self.logger = logger
-        self.worker = CurlWorker(maximumConnectionsPerHost: maximumConnectionsPerHost, logger: logger)
+        self.worker = CurlWorker(maximumConnectionsPerHost: maximumConnectionsPerHost, outboundPolicy: outboundPolicy, logger: logger)
     }
 
     deinit {

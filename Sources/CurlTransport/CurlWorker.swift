@@ -36,10 +36,15 @@ final class CurlWorker: Sendable {
 
     /// `CURLM *`. A raw pointer is not `Sendable`; see the type comment for who may touch it.
     nonisolated(unsafe) private let multi: UnsafeMutableRawPointer
+    /// The outbound policy's ranges for libcurl's socket callback; read-only after init, freed in deinit.
+    nonisolated(unsafe) private let deniedRanges: UnsafeMutableBufferPointer<ccurl_cidr>
+    private let deniedCount: Int
     private let state = Mutex(State())
     private let logger: Logger
 
-    init(maximumConnectionsPerHost: Int, logger: Logger) {
+    init(maximumConnectionsPerHost: Int, outboundPolicy: OutboundPolicy, logger: Logger) {
+        self.deniedRanges = outboundPolicy.makeCRanges()
+        self.deniedCount = outboundPolicy.denied.count
         precondition(Self.globalInitResult == CURLE_OK, "curl_global_init failed: \(Self.globalInitResult)")
         guard let multi = curl_multi_init() else {
             fatalError("curl_multi_init failed")
@@ -58,6 +63,7 @@ final class CurlWorker: Sendable {
         // Here, not on the worker thread: other threads may call curl_multi_wakeup until the last reference is gone
         // (the running thread holds one), so only now is nobody left to touch the handle.
         curl_multi_cleanup(multi)
+        deniedRanges.deallocate()
     }
 
     func makeID() -> UInt64 {
@@ -208,7 +214,13 @@ final class CurlWorker: Sendable {
                         continue
                     }
                     do throws(CurlError) {
-                        let transfer = try EasyTransfer(id: id, request: request, completion: completion)
+                        let transfer = try EasyTransfer(
+                            id: id,
+                            request: request,
+                            completion: completion,
+                            denied: UnsafePointer(deniedRanges.baseAddress),
+                            deniedCount: deniedCount
+                        )
                         let added = curl_multi_add_handle(multi, transfer.handle)
                         guard added == CURLM_OK else {
                             let reason = String(cString: curl_multi_strerror(added))

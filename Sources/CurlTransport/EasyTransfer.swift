@@ -15,6 +15,8 @@ final class EasyTransfer {
     /// The request body. `CURLOPT_POSTFIELDS` does not copy, so the bytes must outlive the transfer.
     private var body: UnsafeMutableBufferPointer<UInt8>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The outbound policy as libcurl's socket callback reads it; it also records a refusal.
+    private let denyList: UnsafeMutablePointer<ccurl_deny_list>
     fileprivate var responseHeaders: [(String, String)] = []
     fileprivate var responseBody: [UInt8] = []
     fileprivate let maximumResponseBytes: Int
@@ -29,7 +31,13 @@ final class EasyTransfer {
     }
 
     /// Configures a new easy handle for `request`; fails without side effects if libcurl refuses an option.
-    init(id: UInt64, request: HTTPRequest, completion: Completion) throws(CurlError) {
+    init(
+        id: UInt64,
+        request: HTTPRequest,
+        completion: Completion,
+        denied: UnsafePointer<ccurl_cidr>? = nil,
+        deniedCount: Int = 0
+    ) throws(CurlError) {
         guard let handle = curl_easy_init() else {
             throw CurlError(kind: .other, message: "curl_easy_init failed")
         }
@@ -40,6 +48,11 @@ final class EasyTransfer {
         self.maximumHeaderBytes = max(0, request.maximumHeaderBytes)
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         self.errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        var list = ccurl_deny_list()
+        list.ranges = denied
+        list.count = deniedCount
+        self.denyList = .allocate(capacity: 1)
+        self.denyList.initialize(to: list)
         try configure(request)
     }
 
@@ -48,10 +61,17 @@ final class EasyTransfer {
         curl_slist_free_all(headerList)
         body?.deallocate()
         errorBuffer.deallocate()
+        denyList.deallocate()
     }
 
     /// Resumes the caller. The worker calls exactly one of these, once, after taking the transfer out of `inFlight`.
     func finish(code: CURLcode) {
+        if code != CURLE_OK, denyList.pointee.refused != 0 {
+            let address = withUnsafeBytes(of: denyList.pointee.refused_address) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let message = "the host resolved to \(address), which the outbound policy denies (--outbound-deny); nothing was sent"
+            completion.resume(returning: .failure(CurlError(kind: .deniedByPolicy, message: message)))
+            return
+        }
         if code == CURLE_WRITE_ERROR, stoppedBecause == .headerLimit {
             let message = "the response headers passed \(maximumHeaderBytes) bytes"
             completion.resume(returning: .failure(CurlError(kind: .other, message: message)))
@@ -94,6 +114,7 @@ final class EasyTransfer {
         try set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.totalTimeout))
         try set(CURLOPT_PRIVATE, pointer: UnsafeMutableRawPointer(bitPattern: UInt(id)))
         try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
+        if denyList.pointee.count > 0 { try check(ccurl_easy_set_deny_list(handle, denyList)) }
 
         let userdata = Unmanaged.passUnretained(self).toOpaque()
         try check(ccurl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, easyTransferWriteCallback))

@@ -34,6 +34,8 @@ enum HTTPOutcome {
         case .timeout: .failed(DeliveryFailure(code: "TIMEOUT", message: error.message, retryable: true))
         case .connectionFailed: .failed(DeliveryFailure(code: "CONNECTION_FAILURE", message: error.message, retryable: true))
         case .cancelled: .failed(DeliveryFailure(code: "INTERNAL_ERROR", message: "Delivery cancelled: \(error.message)", retryable: true))
+        // The target's address is configuration the server refuses: retrying cannot help.
+        case .deniedByPolicy: .failed(DeliveryFailure(code: "NO_PERMISSIONS", message: error.message, retryable: false))
         default: .failed(DeliveryFailure(code: "SDK_CLIENT_ERROR", message: error.message, retryable: true))
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlTransport
 import Foundation
 import Hummingbird
 import Logging
@@ -60,6 +61,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Messages one target's queue may hold. [env: PUSHBRIDGE_QUEUE_CAPACITY] (default: 100000)")
     var queueCapacity: Int?
+
+    @Option(
+        help: """
+            Comma-separated CIDR ranges webhooks and AWS calls may not connect to, checked on the resolved address; \
+            empty for none. [env: PUSHBRIDGE_OUTBOUND_DENY] (default: 169.254.0.0/16,fe80::/10,fd00:ec2::254/128)
+            """
+    )
+    var outboundDeny: String?
 
     @Option(help: "Connections open at once, HTTP and WebSocket; past it 503. [env: PUSHBRIDGE_MAX_CONNECTIONS] (default: 50000)")
     var maxConnections: Int?
@@ -183,6 +192,16 @@ struct ServeCommand: AsyncParsableCommand {
             if let seconds = try bounded(flag, name, FlagRange.timeoutSeconds, "seconds") {
                 configuration[keyPath: keyPath] = .milliseconds(Int64((seconds * 1000).rounded(.up)))
             }
+        }
+        if let text = try setting(outboundDeny, "OUTBOUND_DENY") {
+            var ranges: [OutboundPolicy.Range] = []
+            for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                guard let range = OutboundPolicy.Range(item) else {
+                    throw ValidationError("--outbound-deny: '\(item)' is not an IPv4 or IPv6 range such as 169.254.0.0/16 or fd00::/8.")
+                }
+                ranges.append(range)
+            }
+            configuration.outboundPolicy = OutboundPolicy(denied: ranges)
         }
         configuration.rulesFile = try setting(config, "CONFIG")
         if let seconds = try bounded(outboundTimeout, "OUTBOUND_TIMEOUT", FlagRange.timeoutSeconds, "seconds") {

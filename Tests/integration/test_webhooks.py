@@ -198,3 +198,15 @@ def test_shutdown_reports_a_retry_due_after_the_grace_period(start_pushbridge, r
     assert time.monotonic() - started < 8, "a retry due long after the grace period held the shutdown"
     assert "Still queued at shutdown" in server.log_text()
     assert len(receiver.received()) == 1
+
+
+def test_a_webhook_that_resolves_to_a_denied_address_is_dead_lettered_without_a_request(start_pushbridge, receivers):
+    receiver = receivers(then=200)
+    server = start_pushbridge("--no-default-rule", "--outbound-deny", "127.0.0.0/8")
+    server.route("webhook-denied", "it.webhook", [webhook_target(receiver.url.replace("127.0.0.1", "localhost"), new_secret())])
+
+    event_id = server.put_event("it.webhook", "Entity Updated", {"entityId": "e-denied"})
+    record = server.wait_for_record("Event dead-lettered", f"pb.event.id={event_id}", timeout=10)
+    assert "pb.error=NO_PERMISSIONS" in record["metadata"], record
+    assert "outbound policy" in record["metadata"], record
+    assert receiver.received() == []

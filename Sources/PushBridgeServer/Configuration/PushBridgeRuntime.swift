@@ -36,7 +36,7 @@ public final class PushBridgeRuntime: Sendable {
         )
         self.workers = DeliveryWorkers()
         self.fanOutStatistics = FanOutStatistics()
-        self.httpClient = CurlHTTPClient(logger: logger)
+        self.httpClient = CurlHTTPClient(outboundPolicy: configuration.outboundPolicy, logger: logger)
         let outbound = OutboundTargetFactory(client: httpClient, timeout: configuration.outboundTimeout)
         self.router = EventRouter(
             account: configuration.account,

@@ -1,3 +1,4 @@
+import CurlTransport
 import PushBridgeCore
 
 /// Everything `pushbridge serve` can be told; defaults are API Gateway's and EventBridge's.
@@ -43,6 +44,9 @@ public struct ServerConfiguration: Sendable {
     public var deadLetterCapacity = 100_000
     /// Bytes of events the DLQ may hold; past it the oldest entries are evicted, counted and logged.
     public var deadLetterMaximumBytes = 256 << 20
+    /// Where webhooks and AWS calls may not connect, checked on the resolved address (link-local by default,
+    /// which holds the cloud metadata services).
+    public var outboundPolicy = OutboundPolicy.default
     /// Total time allowed for one webhook or AWS call.
     public var outboundTimeout: Duration = .seconds(10)
     /// Install the sample's `Entity Updated` rule at start.
