@@ -66,6 +66,20 @@ final class RawWebSocket {
     /// Sends one frame with any opcode, final or not (to test fragments and control frames); masked as clients
     /// must, unless `masked` is false; `rsv` sets the three reserved bits (0–7).
     func sendFrame(opcode: UInt8, fin: Bool = true, payload: [UInt8], masked: Bool = true, rsv: UInt8 = 0) async throws {
+        try await channel.writeAndFlush(Self.frame(opcode: opcode, fin: fin, payload: payload, masked: masked, rsv: rsv))
+    }
+
+    /// Several frames in one write, so the server reads them together.
+    func sendFrames(_ frames: [(opcode: UInt8, payload: [UInt8])]) async throws {
+        var bytes = ByteBuffer()
+        for (opcode, payload) in frames {
+            var frame = Self.frame(opcode: opcode, fin: true, payload: payload, masked: true, rsv: 0)
+            bytes.writeBuffer(&frame)
+        }
+        try await channel.writeAndFlush(bytes)
+    }
+
+    static func frame(opcode: UInt8, fin: Bool, payload: [UInt8], masked: Bool, rsv: UInt8) -> ByteBuffer {
         var frame = ByteBuffer()
         frame.writeInteger(UInt8((fin ? 0x80 : 0) | (rsv & 0x7) << 4 | opcode))
         let maskBit: UInt8 = masked ? 0x80 : 0
@@ -82,7 +96,7 @@ final class RawWebSocket {
         } else {
             frame.writeBytes(payload)
         }
-        try await channel.writeAndFlush(frame)
+        return frame
     }
 
     /// The next complete frame from the server: opcode and payload.
@@ -108,6 +122,14 @@ final class RawWebSocket {
         guard second & 0x80 == 0, let payload = peek.readSlice(length: length) else { return nil }
         buffer = peek
         return (first & 0x0F, payload)
+    }
+
+    /// Whether the server ends the connection with nothing more after what was read (a close frame, say).
+    func isClosedWithoutMoreFrames() async throws -> Bool {
+        while let chunk = try await received.next(within: waitLimit, "the connection to end") {
+            if chunk.readableBytes > 0 || pending.readableBytes > 0 { return false }
+        }
+        return pending.readableBytes == 0
     }
 
     /// Closes the TCP connection without a close handshake.

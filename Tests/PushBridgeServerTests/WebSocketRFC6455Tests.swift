@@ -121,6 +121,23 @@ import Testing
         }
     }
 
+    /// Found by fuzzing: a reply queued before a protocol error went out after the close frame.
+    @Test func nothingFollowsTheCloseFrameAndWhatCameBeforeItGoesFirst() async throws {
+        try await withPushBridgeServer { server in
+            let socket = try await RawWebSocket(port: server.port, path: "/dev")
+            try await socket.sendFrames([
+                (0x1, Array(#"{"action":"subscribe","entityId":""}"#.utf8)), (0x0, Array("stray".utf8)),
+            ])
+            let (firstOpcode, reply) = try await socket.readFrame()
+            #expect(firstOpcode == 0x1, "the reply to the first message comes first: \(String(buffer: reply))")
+            var (closeOpcode, payload) = try await socket.readFrame()
+            #expect(closeOpcode == 0x8)
+            #expect(payload.readInteger(as: UInt16.self) == 1002)
+            #expect(try await socket.isClosedWithoutMoreFrames())
+            await socket.abort()
+        }
+    }
+
     @Test func postToConnectionRefusesBytesThatAreNotUTF8() async throws {
         try await withPushBridgeServer { server in
             let socket = try await RawWebSocket(port: server.port, path: "/dev")

@@ -16,6 +16,8 @@ final class ChannelConnectionSink: ConnectionSink {
     private let writer: NIOLoopBound<EncodedBytesWriter>
     /// Closing or closed: set by the first close, or when the channel goes inactive.
     private let closing = Atomic<Bool>(false)
+    /// The close frame went out: RFC 6455 allows no frame after it (event loop only).
+    private let closeFrameSent: NIOLoopBoundBox<Bool>
     /// How long a close frame may wait behind unread data before the socket is dropped.
     static let closeGracePeriod = TimeAmount.seconds(2)
 
@@ -23,6 +25,7 @@ final class ChannelConnectionSink: ConnectionSink {
         self.channel = channel
         self.writeQueue = writeQueue
         self.writer = writer
+        self.closeFrameSent = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
     }
 
     func send(text: ByteBuffer) -> SendResult {
@@ -36,12 +39,14 @@ final class ChannelConnectionSink: ConnectionSink {
 
     /// Writes a frame already encoded from `text`; on the channel's event loop only.
     func writeEncoded(_ frame: ByteBuffer, text: ByteBuffer, maximumFrameSize: Int) {
+        guard !closeFrameSent.value else { return }
         if !writer.value.writeAndFlush(frame) { writeFrames(of: text, maximumFrameSize: maximumFrameSize) }
     }
 
     /// Writes `text` through the frame encoder, in fragments if it is longer than a frame; on the channel's
     /// event loop only.
     func writeFrames(of text: ByteBuffer, maximumFrameSize: Int) {
+        guard !closeFrameSent.value else { return }
         EventLoopWriteQueue.write(text, to: channel, maximumFrameSize: maximumFrameSize)
     }
 
@@ -50,8 +55,31 @@ final class ChannelConnectionSink: ConnectionSink {
         var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.write(webSocketErrorCode: WebSocketErrorCode(codeNumber: Int(code)))
         data.writeString(reason)
+        writeQueue.enqueue(.init(sink: self, text: data, close: .initiated))
+    }
+
+    /// Who started the closing handshake: the server waits (a while) for the client's answer; an answer to the
+    /// client's close ends the connection once it is written.
+    enum Closing {
+        case initiated
+        case answered
+    }
+
+    /// Answers a client's close: the same queue, so replies sent before it still go out first; then the socket
+    /// closes once the frame is written.
+    func answerClose(code: WebSocketErrorCode) {
+        var data = channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: code)
+        writeQueue.enqueue(.init(sink: self, text: data, close: .answered))
+    }
+
+    /// Writes the close frame, then nothing more; on the channel's event loop only.
+    func writeCloseFrame(_ payload: ByteBuffer, _ closing: Closing) {
+        guard !closeFrameSent.value else { return }
+        closeFrameSent.value = true
         let channel = self.channel
-        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data), promise: nil)
+        let written = channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload))
+        if closing == .answered { written.whenComplete { _ in channel.close(promise: nil) } }
         // A reader that stopped reading never lets the close frame through: drop the socket after a grace period.
         channel.eventLoop.scheduleTask(in: Self.closeGracePeriod) { channel.close(promise: nil) }
     }

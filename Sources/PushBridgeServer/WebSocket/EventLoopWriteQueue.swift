@@ -11,7 +11,9 @@ import Synchronization
 final class EventLoopWriteQueue: Sendable {
     struct Write {
         let sink: ChannelConnectionSink
+        /// A text message, or a close frame's payload (code and reason) when `close` is set.
         let text: ByteBuffer
+        var close: ChannelConnectionSink.Closing?
     }
 
     let eventLoop: any EventLoop
@@ -43,6 +45,11 @@ final class EventLoopWriteQueue: Sendable {
         var shared: (address: UnsafeRawPointer?, count: Int, frame: ByteBuffer)?
         for index in batch.indices {
             let text = batch[index].text
+            // A close frame takes its place in the order: what was sent before it goes out before it.
+            if let closing = batch[index].close {
+                batch[index].sink.writeCloseFrame(text, closing)
+                continue
+            }
             guard text.readableBytes <= maximumFrameSize else {
                 batch[index].sink.writeFrames(of: text, maximumFrameSize: maximumFrameSize)
                 continue

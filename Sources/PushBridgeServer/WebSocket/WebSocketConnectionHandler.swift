@@ -152,11 +152,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
             code = WebSocketErrorCode(codeNumber: Int(number))
         }
         if sink.beginClosing() {
-            var reply = context.channel.allocator.buffer(capacity: 2)
-            reply.write(webSocketErrorCode: code ?? .normalClosure)
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)))
-                .whenComplete { _ in channel.close(promise: nil) }
+            sink.answerClose(code: code ?? .normalClosure)
         } else {
             context.close(promise: nil)
         }
