@@ -91,15 +91,55 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     public var description: String { iso8601Milliseconds }
 
-    /// Parses RFC 3339 text with or without fractional seconds and with any offset.
+    /// Parses RFC 3339 text (`2024-05-01T12:00:00Z`, `…00.123+02:00`), with or without fractional seconds and
+    /// with any offset, in the proleptic Gregorian calendar RFC 3339 prescribes. Written out because Foundation's
+    /// ISO 8601 parser switches to the Julian calendar before 1582, so a time would not print back as it came.
     public init?(rfc3339 text: String) {
-        if let date = try? Date.ISO8601FormatStyle().parse(text) {
-            self.init(date: date)
-        } else if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) {
-            self.init(date: date)
-        } else {
-            return nil
+        var bytes = Array(text.utf8)[...]
+        func number(_ width: Int) -> Int64? {
+            guard bytes.count >= width else { return nil }
+            var value: Int64 = 0
+            for byte in bytes.prefix(width) {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            }
+            bytes = bytes.dropFirst(width)
+            return value
         }
+        func expect(_ characters: String) -> Bool {
+            guard let byte = bytes.first, characters.utf8.contains(byte) else { return false }
+            bytes = bytes.dropFirst()
+            return true
+        }
+        guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2), expect("Tt"),
+            let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2),
+            (1...12).contains(month), (1...CivilDateTime.daysInMonth(year: year, month: month)).contains(day),
+            hour < 24, minute < 60, second < 60
+        else { return nil }
+        var milliseconds: Int64 = 0
+        if expect(".") {
+            var digits = 0
+            while let byte = bytes.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+                if digits < 3 { milliseconds = milliseconds * 10 + Int64(byte - UInt8(ascii: "0")) }
+                digits += 1
+                bytes = bytes.dropFirst()
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<max(digits, 3) { milliseconds *= 10 }
+        }
+        var offsetMinutes: Int64 = 0
+        if !expect("Zz") {
+            guard let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") else { return nil }
+            bytes = bytes.dropFirst()
+            guard let offsetHours = number(2), expect(":"), let offsetMinute = number(2), offsetHours < 24, offsetMinute < 60 else {
+                return nil
+            }
+            offsetMinutes = (offsetHours * 60 + offsetMinute) * (sign == UInt8(ascii: "-") ? -1 : 1)
+        }
+        guard bytes.isEmpty else { return nil }
+        let days = CivilDateTime.daysSince1970(year: year, month: month, day: day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60
+        self.init(milliseconds: seconds * 1000 + milliseconds)
     }
 }
 

@@ -73,4 +73,45 @@ struct TimestampTests {
         #expect(Timestamp(date: Date(timeIntervalSince1970: 1.2345)).milliseconds == 1234)
         #expect(Timestamp(milliseconds: 1500).date == Date(timeIntervalSince1970: 1.5))
     }
+
+    @Test(
+        "Parsing is proleptic Gregorian in every year, so a time prints back as it came (fuzzing found 1000-01-01)",
+        arguments: ["1000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1582-10-10T12:00:00Z", "1600-02-29T23:59:59Z", "9999-12-31T23:59:59Z"]
+    )
+    func parsingRoundTrips(_ text: String) throws {
+        let parsed = try #require(Timestamp(rfc3339: text))
+        #expect(parsed.rfc3339Seconds == text)
+    }
+
+    @Test(
+        "Offsets, fractions and lower-case separators",
+        arguments: [
+            ("2024-05-01T12:00:00.5+02:00", "2024-05-01T10:00:00.500Z"), ("2024-05-01t12:00:00.123456z", "2024-05-01T12:00:00.123Z"),
+            ("2024-01-01T00:30:00-01:00", "2024-01-01T01:30:00.000Z"),
+        ]
+    )
+    func parsingOffsets(_ text: String, _ expected: String) throws {
+        #expect(try #require(Timestamp(rfc3339: text)).iso8601Milliseconds == expected)
+    }
+
+    @Test(
+        "Not RFC 3339",
+        arguments: [
+            "", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-05-01T24:00:00Z", "2024-05-01T12:00:00",
+            "2024-05-01 12:00:00Z", "2024-05-01T12:00:00.Z", "2024-05-01T12:00:00+2:00", "24-05-01T12:00:00Z", "2024-05-01T12:00:00Zjunk",
+            "+2024-05-01T12:00:00Z",
+        ]
+    )
+    func notRFC3339(_ text: String) {
+        #expect(Timestamp(rfc3339: text) == nil)
+    }
+
+    @Test("Arithmetic saturates instead of trapping")
+    func saturation() {
+        #expect((Timestamp(milliseconds: .max) + .seconds(1)).milliseconds == .max)
+        #expect(Timestamp(milliseconds: .min) - Timestamp(milliseconds: .max) == .milliseconds(Int64.min))
+        #expect(Timestamp(date: Date(timeIntervalSince1970: 1e300)).milliseconds == .max)
+        #expect(Timestamp(date: Date(timeIntervalSince1970: -.infinity)).milliseconds == .min)
+        #expect(Duration.seconds(Int64.max).wholeMilliseconds == .max)
+    }
 }
