@@ -54,6 +54,31 @@ import Testing
         }
     }
 
+    /// Pongs are answers the client never reads: they count against the same bound as pushed frames.
+    @Test func aClientThatPingsAndNeverReadsIsClosedAsASlowConsumer() async throws {
+        let configure: (inout ServerConfiguration) -> Void = { $0.outboundBufferFrames = 4 }
+        try await withPushBridgeServer(configure: configure) { server in
+            let pinger = try await RawWebSocket(port: server.port, path: "/dev")
+            try await pinger.stopReading()
+            let ping = (opcode: UInt8(0x9), payload: [UInt8](repeating: 0x70, count: 125))
+            var sent = 0
+            // Bounded: 300,000 pings are 38 MB, far past the kernel buffers of both ends (loopback grows them to a few MB).
+            while sent < 300_000, server.runtime.fanOutStatistics.slowConsumersClosed == 0 {
+                do {
+                    try await pinger.sendFrames(Array(repeating: ping, count: 200))
+                } catch {
+                    break  // the server closed it
+                }
+                sent += 200
+            }
+            try await eventually("the pinging connection to be closed as a slow consumer", within: .seconds(5)) {
+                server.runtime.fanOutStatistics.slowConsumersClosed == 1
+            }
+            await pinger.abort()
+            try await expectStillServing(server)
+        }
+    }
+
     @Test func postToAFullConnectionIsLimitExceeded() async throws {
         let configure: (inout ServerConfiguration) -> Void = { $0.outboundBufferFrames = 4 }
         try await withPushBridgeServer(configure: configure) { server in

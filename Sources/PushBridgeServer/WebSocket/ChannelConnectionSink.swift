@@ -84,6 +84,9 @@ final class ChannelConnectionSink: ConnectionSink {
         channel.eventLoop.scheduleTask(in: Self.closeGracePeriod) { channel.close(promise: nil) }
     }
 
+    /// A close has begun (ours or the client's), or the channel is gone.
+    var isClosing: Bool { closing.load(ordering: .relaxed) }
+
     /// Marks the connection as closing; true for the first caller only, who then owns sending the close frame.
     func beginClosing() -> Bool {
         closing.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged

@@ -68,7 +68,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
         case .ping:
             // A client that pings and never reads would otherwise grow our pending writes without bound.
             guard context.channel.isWritable else {
-                gateway.runtime.fanOutStatistics.slowConsumerClosed()
+                if !sink.isClosing { gateway.runtime.fanOutStatistics.slowConsumerClosed() }
                 return fail(context, code: .policyViolation, "slow consumer: outbound buffer full")
             }
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
