@@ -36,6 +36,11 @@ public struct APIGatewayDeliverer: TargetDeliverer {
         guard let connectionId = message.routingKey, !connectionId.isEmpty else {
             return .failed(.invalidParameter("The event has no connection id at the target's path parameter."))
         }
+        let input: String
+        switch message.deliverableInput {
+        case .success(let text): input = text
+        case .failure(let failure): return .failed(failure)
+        }
         do {
             let response = try await caller.send(
                 method: "POST",
@@ -43,7 +48,7 @@ public struct APIGatewayDeliverer: TargetDeliverer {
                 signingName: "execute-api",
                 region: region,
                 headers: [],
-                body: Array(message.input.utf8)
+                body: Array(input.utf8)
             )
             if response.status == 410 { return .delivered }
             return HTTPOutcome.classify(response)

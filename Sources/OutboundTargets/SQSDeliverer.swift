@@ -18,7 +18,10 @@ public struct SQSDeliverer: TargetDeliverer {
     }
 
     public func deliver(_ message: DeliveryMessage) async -> DeliveryOutcome {
-        await send(body: message.input, attributes: nil)
+        switch message.deliverableInput {
+        case .success(let input): await send(body: input, attributes: nil)
+        case .failure(let failure): .failed(failure)
+        }
     }
 
     /// SendMessage with `body`, and `attributes` as SQS MessageAttributes when given.

@@ -37,7 +37,12 @@ public struct WebhookDeliverer: TargetDeliverer {
     }
 
     public func deliver(_ message: DeliveryMessage) async -> DeliveryOutcome {
-        let body = Array(message.input.utf8)
+        let input: String
+        switch message.deliverableInput {
+        case .success(let text): input = text
+        case .failure(let failure): return .failed(failure)
+        }
+        let body = Array(input.utf8)
         var requestHeaders = headers + [("Content-Type", "application/json"), ("User-Agent", "PushBridge")]
         let id = Self.webhookId(eventId: message.event.id, target: message.target)
         let timestamp = Int64(Date().timeIntervalSince1970)

@@ -19,7 +19,17 @@ public struct TargetKey: Hashable, Sendable, Codable, CustomStringConvertible {
 public struct DeliveryMessage: Sendable {
     public let event: Event
     /// The target's input (the event JSON, or what Input/InputPath/InputTransformer made of it).
-    public var input: String { renderedInput.text(for: event) }
+    public var input: String { renderedInput.text(for: event) ?? "" }
+    /// The input, or why it cannot be delivered (a transformed input over
+    /// ``InputTransformer/maximumRenderedBytes``): what every deliverer sends.
+    public var deliverableInput: Result<String, DeliveryFailure> {
+        guard let text = renderedInput.text(for: event) else {
+            return .failure(
+                .invalidParameter("The transformed input is longer than \(InputTransformer.maximumRenderedBytes) bytes; nothing was sent.")
+            )
+        }
+        return .success(text)
+    }
     /// The subscription key or connection id a path parameter selected, for targets that need one.
     public let routingKey: String?
     public let target: TargetKey
@@ -73,7 +83,7 @@ public struct DeliveryMessage: Sendable {
 /// A target's input, rendered at most once per message however many attempts read it.
 private final class RenderedInput: Sendable {
     private enum State {
-        case rendered(String)
+        case rendered(String?)
         case pending(TargetInput, TargetInput.Context)
     }
 
@@ -83,14 +93,15 @@ private final class RenderedInput: Sendable {
 
     init(input: TargetInput, context: TargetInput.Context) { self.state = Mutex(.pending(input, context)) }
 
-    func text(for event: Event) -> String {
+    /// nil when the input is over the limit.
+    func text(for event: Event) -> String? {
         let pending: (TargetInput, TargetInput.Context)
         switch state.withLock({ $0 }) {
         case .rendered(let text): return text
         case .pending(let input, let context): pending = (input, context)
         }
         // Rendered outside the lock; two first readers at once both render the same text.
-        let text = pending.0.render(event, context: pending.1)
+        let text = pending.0.render(event, context: pending.1, limit: InputTransformer.maximumRenderedBytes)
         state.withLock { $0 = .rendered(text) }
         return text
     }

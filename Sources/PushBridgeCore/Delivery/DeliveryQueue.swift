@@ -71,7 +71,7 @@ public final class DeliveryQueue: Sendable {
                 ready: state.readyCount,
                 inFlight: state.inFlightCount,
                 waitingForRetry: state.waitingCount,
-                nextRetryAt: state.waitingMessages.first?.dueAt,
+                nextRetryAt: state.earliestRetry(),
                 counters: state.counters
             )
         }

@@ -221,6 +221,13 @@ public struct DeliveryQueueState: ~Copyable {
         return earliest
     }
 
+    /// When the soonest retry is due, from the heap (stale entries of messages retried or cancelled since are
+    /// dropped): `/metrics` asks for every queue on every scrape, so no sorting here.
+    public mutating func earliestRetry() -> Timestamp? {
+        while let first = dueTimes.min, waiting[first.id]?.dueAt != first.at { _ = dueTimes.popMin() }
+        return dueTimes.min?.at
+    }
+
     /// Messages waiting for a retry, soonest first (for operators).
     public var waitingMessages: [(id: UInt64, dueAt: Timestamp, attempts: [DeliveryAttempt], message: DeliveryMessage)] {
         waiting.values.sorted { ($0.dueAt ?? .init(milliseconds: 0), $0.id) < ($1.dueAt ?? .init(milliseconds: 0), $1.id) }

@@ -50,9 +50,11 @@ public final class InMemoryDeadLetterStore: DeadLetterStore {
             state.entries[entry.id] = entry
             state.bytes += Self.weight(entry)
             // The newest entry always stays: evicting it would lose the one nobody has seen yet.
-            while state.entries.count > maximumEntries || state.bytes > maximumBytes, state.order.count > 1,
-                let oldest = state.order.popFirst(), let evicted = state.entries.removeValue(forKey: oldest)
+            while state.entries.count > maximumEntries || state.bytes > maximumBytes, state.entries.count > 1,
+                let oldest = state.order.popFirst()
             {
+                // An id removed earlier is only dropped from `order` here (see `remove(id:)`).
+                guard let evicted = state.entries.removeValue(forKey: oldest) else { continue }
                 state.bytes -= Self.weight(evicted)
                 state.evicted += 1
                 state.unreportedCount += 1
@@ -89,11 +91,16 @@ public final class InMemoryDeadLetterStore: DeadLetterStore {
         state.withLock { state in state.order.compactMap { state.entries[$0] }.filter(filter.matches) }
     }
 
+    /// Constant time: the id stays in `order` until eviction or a compaction passes it (removing it there at once
+    /// made purging or redriving n entries one by one take n² steps).
     public func remove(id: String) -> DeadLetterEntry? {
         state.withLock { state in
             guard let entry = state.entries.removeValue(forKey: id) else { return nil }
-            state.order.removeAll { $0 == id }
             state.bytes -= Self.weight(entry)
+            if state.order.count > 2 * state.entries.count + 1024 {
+                let entries = state.entries
+                state.order.removeAll { entries[$0] == nil }
+            }
             return entry
         }
     }

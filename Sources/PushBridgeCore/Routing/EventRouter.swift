@@ -152,6 +152,10 @@ public final class EventRouter: Sendable {
 
     // MARK: Rules and targets
 
+    /// AWS's default quotas: rules per event bus, and event buses per account (the default bus included).
+    public static let maximumRulesPerBus = 300
+    public static let maximumBuses = 100
+
     public func bus(named name: String) -> (name: String, arn: String, description: String?, createdAt: Timestamp)? {
         state.withLock { $0.buses[name].map { ($0.name, $0.arn, $0.description, $0.createdAt) } }
     }
@@ -161,6 +165,9 @@ public final class EventRouter: Sendable {
     public func createBus(_ name: String, description: String?) throws(AWSServiceError) -> String {
         try state.withLock { (state) throws(AWSServiceError) -> String in
             guard state.buses[name] == nil else { throw .resourceAlreadyExists("Event bus \(name) already exists.") }
+            guard state.buses.count < Self.maximumBuses else {
+                throw .limitExceeded("The requested resource exceeds the maximum number allowed: at most \(Self.maximumBuses) event buses.")
+            }
             let arn = account.busArn(name)
             state.buses[name] = Bus(name: name, arn: arn, description: description, createdAt: clock.now())
             return arn
@@ -205,7 +212,14 @@ public final class EventRouter: Sendable {
             }
         }
         return try state.withLock { (state) throws(AWSServiceError) -> RuleDefinition in
-            guard var bus = state.buses[busName] else { throw .resourceNotFound("Event bus \(busName) does not exist.") }
+            // Taken out and put back, so changing it does not copy every rule of the bus under the lock.
+            guard var bus = state.buses.removeValue(forKey: busName) else { throw .resourceNotFound("Event bus \(busName) does not exist.") }
+            defer { state.buses[busName] = bus }
+            guard bus.rules[name] != nil || bus.rules.count < Self.maximumRulesPerBus else {
+                throw .limitExceeded(
+                    "The requested resource exceeds the maximum number allowed: an event bus can have at most \(Self.maximumRulesPerBus) rules."
+                )
+            }
             var rule =
                 bus.rules[name]
                 ?? RuleDefinition(name: name, busName: busName, eventPattern: nil, arn: account.ruleArn(name, bus: busName))
@@ -216,7 +230,6 @@ public final class EventRouter: Sendable {
             bus.rules[name] = rule
             bus.matcher.remove(name)
             if let compiled { bus.matcher.add(compiled, for: name) }
-            state.buses[busName] = bus
             return rule
         }
     }
@@ -231,8 +244,9 @@ public final class EventRouter: Sendable {
     /// DeleteRule: refused while the rule has targets, as AWS does; an unknown rule is not an error.
     public func deleteRule(_ name: String, bus busName: String) throws(AWSServiceError) {
         try state.withLock { (state) throws(AWSServiceError) in
-            guard var bus = state.buses[busName], let rule = bus.rules[name] else { return }
+            guard let rule = state.buses[busName]?.rules[name] else { return }
             guard rule.targets.isEmpty else { throw .validation("Rule can't be deleted since it has targets.") }
+            guard var bus = state.buses.removeValue(forKey: busName) else { return }
             bus.rules[name] = nil
             bus.ruleNames.removeAll { $0 == name }
             bus.matcher.remove(name)

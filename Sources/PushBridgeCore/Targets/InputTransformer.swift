@@ -82,7 +82,17 @@ public struct InputTransformer: Sendable, Equatable {
         lhs.inputPathsMap == rhs.inputPathsMap && lhs.inputTemplate == rhs.inputTemplate
     }
 
+    /// The most a rendered input may weigh: EventBridge's largest event. A template that repeats a large value
+    /// (`<e><e><e>…` over a 256 KiB detail) would otherwise turn one event into hundreds of megabytes.
+    public static let maximumRenderedBytes = 1 << 20
+
+    /// The input for `event`, however large (for tests and tools; delivery uses ``render(_:context:limit:)``).
     public func render(_ event: Event, context: TargetInput.Context) -> String {
+        render(event, context: context, limit: .max) ?? ""
+    }
+
+    /// The input for `event`, or nil if it would be longer than `limit` bytes.
+    public func render(_ event: Event, context: TargetInput.Context, limit: Int) -> String? {
         var values: [String: JSONValue] = [:]
         for (name, path) in inputPathsMap {
             if let value = path.evaluate(event.json) { values[name] = value }
@@ -101,20 +111,26 @@ public struct InputTransformer: Sendable, Equatable {
             }
         }
         switch compiled {
-        case .text(let pieces): return Self.renderText(pieces, values: values)
-        case .json(let node): return Self.render(node, values: values)?.jsonText ?? "null"
+        case .text(let pieces): return Self.renderText(pieces, values: values, limit: limit)
+        case .json(let node):
+            var sizes: [String: Int] = [:]
+            guard Self.estimate(node, values: values, sizes: &sizes) <= limit else { return nil }
+            return Self.render(node, values: values)?.jsonText ?? "null"
         }
     }
 
     // MARK: Compiling
 
+    /// One pass: the `>` that may close a placeholder is found once and reused until an opening `<` passes it
+    /// (searching for it again from every `<` made `<<<<…` quadratic), and a name stops at the next `<`.
     private static func pieces(of text: String) -> [Piece] {
         var pieces: [Piece] = []
         var rest = Substring(text)
+        var nextClose: Substring.Index?
         while let open = rest.firstIndex(of: "<") {
-            if let close = rest[open...].firstIndex(of: ">"), rest[rest.index(after: open)..<close].allSatisfy(isNameCharacter),
-                close > rest.index(after: open)
-            {
+            if nextClose.map({ $0 <= open }) ?? true { nextClose = rest[open...].firstIndex(of: ">") }
+            guard let close = nextClose else { break }
+            if rest[rest.index(after: open)..<close].allSatisfy(isNameCharacter), close > rest.index(after: open) {
                 if open > rest.startIndex { pieces.append(.text(String(rest[..<open]))) }
                 pieces.append(.placeholder(String(rest[rest.index(after: open)..<close])))
                 rest = rest[rest.index(after: close)...]
@@ -176,7 +192,7 @@ public struct InputTransformer: Sendable, Equatable {
         switch node {
         case .literal(let value): return value
         case .placeholder(let name): return values[name]
-        case .string(let pieces): return .string(renderText(pieces, values: values))
+        case .string(let pieces): return .string(renderText(pieces, values: values) ?? "")
         case .array(let nodes): return .array(nodes.map { render($0, values: values) ?? .null })
         case .object(let members):
             var object = JSONObject()
@@ -187,19 +203,48 @@ public struct InputTransformer: Sendable, Equatable {
         }
     }
 
-    private static func renderText(_ pieces: [Piece], values: [String: JSONValue]) -> String {
+    /// Each value's text is made once however often the template names it; past `limit` bytes: nil.
+    private static func renderText(_ pieces: [Piece], values: [String: JSONValue], limit: Int = .max) -> String? {
         var output = ""
+        var texts: [String: String] = [:]
         for piece in pieces {
             switch piece {
             case .text(let text): output += text
             case .placeholder(let name):
-                switch values[name] {
-                case .none: break
-                case .string(let string): output += string
-                case .some(let value): output += value.jsonText
+                if let text = texts[name] {
+                    output += text
+                } else if let value = values[name] {
+                    let text = value.stringValue ?? value.jsonText
+                    texts[name] = text
+                    output += text
                 }
             }
+            if output.utf8.count > limit { return nil }
         }
         return output
+    }
+
+    /// About how long a JSON template's output is, each value weighed once.
+    private static func estimate(_ node: Node, values: [String: JSONValue], sizes: inout [String: Int]) -> Int {
+        func size(_ name: String) -> Int {
+            if let known = sizes[name] { return known }
+            let measured = values[name]?.estimatedTextBytes ?? 4
+            sizes[name] = measured
+            return measured
+        }
+        switch node {
+        case .literal(let value): return value.estimatedTextBytes
+        case .placeholder(let name): return size(name)
+        case .string(let pieces):
+            return pieces.reduce(2) { total, piece in
+                switch piece {
+                case .text(let text): total + text.utf8.count
+                case .placeholder(let name): total + size(name)
+                }
+            }
+        case .array(let nodes): return nodes.reduce(2) { $0 + estimate($1, values: values, sizes: &sizes) + 1 }
+        case .object(let members):
+            return members.reduce(2) { $0 + $1.0.utf8.count + 4 + estimate($1.1, values: values, sizes: &sizes) }
+        }
     }
 }

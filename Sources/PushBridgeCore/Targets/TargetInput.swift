@@ -20,11 +20,17 @@ public enum TargetInput: Sendable, Equatable {
     }
 
     public func render(_ event: Event, context: Context) -> String {
+        render(event, context: context, limit: .max) ?? ""
+    }
+
+    /// The input, or nil when a transformer would make it longer than `limit` bytes (the other kinds are at most
+    /// the event itself).
+    public func render(_ event: Event, context: Context, limit: Int) -> String? {
         switch self {
         case .wholeEvent: return event.jsonText
         case .constant(let text): return text
         case .path(let path): return path.evaluate(event.json)?.jsonText ?? ""
-        case .transformer(let transformer): return transformer.render(event, context: context)
+        case .transformer(let transformer): return transformer.render(event, context: context, limit: limit)
         }
     }
 }

@@ -23,7 +23,12 @@ public struct WebSocketFanOut: TargetDeliverer {
         }
         let subscribers = registry.subscribers(of: key)
         guard !subscribers.isEmpty else { return .delivered }
-        let frame = ByteBuffer(string: message.input)
+        let input: String
+        switch message.deliverableInput {
+        case .success(let text): input = text
+        case .failure(let failure): return .failed(failure)
+        }
+        let frame = ByteBuffer(string: input)
         var pushed = 0
         var gone = 0
         // By index: only the sink is read, so each subscriber's connection id is not copied (retained) as well.

@@ -17,6 +17,14 @@ extension EventsAPI {
         guard let rule = runtime.router.rule(ruleName, bus: bus) else {
             throw .resourceNotFound("Rule \(ruleName) does not exist on EventBus \(bus).")
         }
+        // The quota is checked on the ids before any target is decoded: decoding compiles templates and paths,
+        // and a request may carry a hundred of them.
+        let requestedIds = Set(elements.compactMap { $0["Id"]?.stringValue })
+        guard rule.targets.count + requestedIds.subtracting(rule.targets.map(\.id)).count <= Self.maximumTargetsPerRule else {
+            throw .limitExceeded(
+                "The requested resource exceeds the maximum number allowed: a rule can have at most \(Self.maximumTargetsPerRule) targets."
+            )
+        }
         let targets = try elements.map { (element) throws(AWSServiceError) -> TargetDefinition in
             try TargetDefinition(json: element, retryDefaults: runtime.retryDefaults)
         }

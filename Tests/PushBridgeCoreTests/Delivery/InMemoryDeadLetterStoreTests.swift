@@ -90,3 +90,29 @@ extension InMemoryDeadLetterStoreTests {
         #expect(store.list(.all).map(\.id) == ["a", "b", "c"])
     }
 }
+
+@Suite("InMemoryDeadLetterStore removal")
+struct InMemoryDeadLetterStoreRemovalTests {
+    @Test("Removed ids leave no hole: eviction skips them and keeps the newest, order stays oldest first")
+    func removalThenEviction() {
+        let store = InMemoryDeadLetterStore(maximumEntries: 3)
+        for id in ["a", "b", "c"] { store.add(makeDeadLetter(id: id)) }
+        #expect(store.remove(id: "a")?.id == "a")
+        #expect(store.remove(id: "a") == nil)
+        store.add(makeDeadLetter(id: "d"))
+        #expect(store.list(.all).map(\.id) == ["b", "c", "d"])
+        store.add(makeDeadLetter(id: "e"))
+        #expect(store.list(.all).map(\.id) == ["c", "d", "e"])
+        #expect(store.evictedCount == 1)
+    }
+
+    @Test("Purging many one by one stays consistent")
+    func manyRemovals() {
+        let store = InMemoryDeadLetterStore()
+        for index in 0..<5000 { store.add(makeDeadLetter(id: "\(index)")) }
+        for index in stride(from: 0, to: 5000, by: 2) { _ = store.remove(id: "\(index)") }
+        #expect(store.count == 2500)
+        #expect(store.list(.all).first?.id == "1")
+        #expect(store.list(.all).last?.id == "4999")
+    }
+}

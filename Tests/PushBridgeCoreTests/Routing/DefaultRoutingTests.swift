@@ -53,3 +53,30 @@ struct DefaultRoutingTests {
         #expect(router.route(makeEvent(bus: "other")).isEmpty)
     }
 }
+
+@Suite("EventRouter quotas")
+struct EventRouterQuotaTests {
+    @Test("A bus holds at most 300 rules; updating one of them is still allowed")
+    func rulesPerBus() throws {
+        let router = makeRouter(deliverer: FakeDeliverer())
+        for index in 0..<EventRouter.maximumRulesPerBus {
+            try router.putRule(name: "r\(index)", bus: "default", eventPattern: nil, state: nil, description: nil)
+        }
+        #expect(
+            throws: AWSServiceError.limitExceeded(
+                "The requested resource exceeds the maximum number allowed: an event bus can have at most 300 rules."
+            )
+        ) {
+            try router.putRule(name: "one-more", bus: "default", eventPattern: nil, state: nil, description: nil)
+        }
+        try router.putRule(name: "r0", bus: "default", eventPattern: #"{"source":["x"]}"#, state: nil, description: "updated")
+        #expect(try router.rules(bus: "default").count == 300)
+    }
+
+    @Test("At most 100 event buses, the default one included")
+    func buses() throws {
+        let router = makeRouter(deliverer: FakeDeliverer())
+        for index in 1..<EventRouter.maximumBuses { _ = try router.createBus("bus\(index)", description: nil) }
+        #expect(throws: AWSServiceError.self) { try router.createBus("one-more", description: nil) }
+    }
+}
