@@ -75,7 +75,7 @@ public struct InputTransformer: Sendable, Equatable {
         var used = Set<String>()
         for case .placeholder(let name) in pieces where Self.reservedNames.contains(name) { used.insert(name) }
         self.reservedInUse = used
-        self.compiled = Self.compile(inputTemplate, known: known)
+        self.compiled = try Self.compile(inputTemplate, known: known)
     }
 
     public static func == (lhs: InputTransformer, rhs: InputTransformer) -> Bool {
@@ -148,7 +148,7 @@ public struct InputTransformer: Sendable, Equatable {
     }
 
     /// Replaces bare placeholders by marker strings so the template parses as JSON, then maps the tree.
-    private static func compile(_ template: String, known: Set<String>) -> Template {
+    private static func compile(_ template: String, known: Set<String>) throws(InvalidTransformer) -> Template {
         let marker = "\u{E000}pb-placeholder\u{E000}"
         var text = ""
         var insideString = false
@@ -170,6 +170,22 @@ public struct InputTransformer: Sendable, Equatable {
         }
         guard let parsed = try? JSONParser.parse(text), parsed.objectValue != nil || parsed.arrayValue != nil else {
             return .text(pieces(of: template))
+        }
+        // A placeholder stands for a value; as an object key (`{<k>:1}`) it has no place in the JSON tree.
+        func placeholderKey(_ value: JSONValue) -> String? {
+            switch value {
+            case .object(let object):
+                for (key, member) in object {
+                    if key.hasPrefix(marker) { return String(key.dropFirst(marker.count)) }
+                    if let found = placeholderKey(member) { return found }
+                }
+                return nil
+            case .array(let array): return array.lazy.compactMap(placeholderKey).first
+            default: return nil
+            }
+        }
+        if let name = placeholderKey(parsed) {
+            throw InvalidTransformer(message: "InputTemplate uses <\(name)> as an object key; a placeholder may only stand for a value.")
         }
         func node(_ value: JSONValue) -> Node {
             switch value {

@@ -52,7 +52,8 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             let serverName = self.serverName
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: maximumFrameSize,
-                enableAutomaticErrorHandling: true,
+                // Frame errors are answered by WebSocketConnectionHandler, through the connection's one close.
+                enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
                     let decided = gateway.decide(head)
                     decision.value = decided

@@ -66,6 +66,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
                 deliver(message, isText: fragmentsAreText, context)
             }
         case .ping:
+            // Once a close is under way nothing may follow the close frame, a pong included.
+            guard !sink.isClosing else { return }
             // A client that pings and never reads would otherwise grow our pending writes without bound.
             guard context.channel.isWritable else {
                 if !sink.isClosing { gateway.runtime.fanOutStatistics.slowConsumerClosed() }
@@ -96,9 +98,20 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// A frame NIO's decoder refused (too long, a fragmented or long control frame) closes like any other protocol
+    /// error, through the sink, so the connection sends one close frame whoever noticed first.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         gateway.logger.debug("WebSocket error", metadata: ["pb.connection.id": "\(connectionId)", "pb.error": "\(error)"])
-        context.close(promise: nil)
+        // Bytes that keep arriving after the decoder failed are reported too: the close under way answers them.
+        if sink.isClosing, error is ByteToMessageDecoderError { return }
+        guard let frameError = error as? NIOWebSocketError else { return context.close(promise: nil) }
+        fragments = nil
+        switch frameError {
+        case .invalidFrameLength: fail(context, code: .messageTooLarge, "Frame too big: over the maximum frame size")
+        case .fragmentedControlFrame: fail(context, code: .protocolError, "fragmented control frame")
+        case .multiByteControlFrameLength: fail(context, code: .protocolError, "control frame longer than 125 bytes")
+        @unknown default: fail(context, code: .protocolError, "malformed frame")
+        }
     }
 
     /// What makes `frame` break RFC 6455 §5 whatever its opcode, or nil.

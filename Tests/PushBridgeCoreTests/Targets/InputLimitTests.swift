@@ -55,4 +55,12 @@ struct InputLimitTests {
         let transformer = try InputTransformer(inputPathsMap: ["a": "$.detail.entityId"], inputTemplate: template)
         #expect(transformer.render(big, context: context) == String(repeating: "<", count: 7999) + "e1")
     }
+
+    @Test("A placeholder used as an object key is refused at PutTargets, never rendered as the internal marker (found by fuzzing)")
+    func placeholderAsKey() {
+        let error = #expect(throws: InputTransformer.InvalidTransformer.self) {
+            try InputTransformer(inputPathsMap: ["a": "$.detail.entityId"], inputTemplate: #"{"x":[{<a>:1}]}"#)
+        }
+        #expect(error?.message == "InputTemplate uses <a> as an object key; a placeholder may only stand for a value.")
+    }
 }
