@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // JSON values with ordered keys and exact number text (what event patterns and PutEvents need).
@@ -71,6 +72,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The durable ``EventStore`` of one node: a journal in SQLite (through GRDB) in the data directory.
+        .target(
+            name: "PushBridgeSQLite",
+            dependencies: [
+                "PushBridgeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Target kinds that leave the process: signed webhooks and AWS endpoints (EventBridge, SQS, API Gateway).
         .target(
             name: "OutboundTargets",
@@ -89,6 +100,7 @@ let package = Package(
             name: "PushBridgeServer",
             dependencies: [
                 "PushBridgeCore",
+                "PushBridgeSQLite",
                 "OutboundTargets",
                 "CurlTransport",
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -114,6 +126,7 @@ let package = Package(
             dependencies: [
                 "PushBridgeServer",
                 "PushBridgeCore",
+                "PushBridgeSQLite",
                 "CurlTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -139,6 +152,11 @@ let package = Package(
             dependencies: ["OutboundTargets", "PushBridgeCore", "PushBridgeJSON", "CurlTransport", "AWSSigV4"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "PushBridgeSQLiteTests",
+            dependencies: ["PushBridgeSQLite", "PushBridgeCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PushBridgeJSONTests", dependencies: ["PushBridgeJSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EventPatternsTests",
@@ -162,6 +180,7 @@ let package = Package(
             dependencies: [
                 "PushBridgeServer",
                 "PushBridgeCore",
+                "PushBridgeSQLite",
                 "PushBridgeJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

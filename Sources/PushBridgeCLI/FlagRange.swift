@@ -14,6 +14,8 @@ enum FlagRange {
     static let delayMilliseconds: ClosedRange<Int> = 1...86_400_000
     static let graceSeconds: ClosedRange<Double> = 0...3600
     static let threads: ClosedRange<Int> = 1...256
+    /// SQS's message retention bounds: one minute to 14 days.
+    static let retentionSeconds: ClosedRange<Int> = 60...1_209_600
 
     /// `value` if it is in `range`; `name` is the variable's suffix (`IDLE_TIMEOUT` → `--idle-timeout`).
     static func check<T: Comparable & LosslessStringConvertible>(

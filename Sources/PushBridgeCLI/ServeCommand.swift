@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PushBridgeCore
+import PushBridgeSQLite
 import PushBridgeServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -118,6 +119,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Event-loop threads. [env: PUSHBRIDGE_THREADS] (default: the number of CPUs this process may run on)")
     var threads: Int?
 
+    @Option(
+        help:
+            "Directory that keeps buses, rules, targets, queued events and the DLQ across restarts (a SQLite journal); one server at a time. [env: PUSHBRIDGE_DATA_DIR] (default: ~/.pushbridge/data)"
+    )
+    var dataDir: String?
+
+    @Flag(help: "Keep everything in memory: nothing is written, a restart starts empty (tests, benchmarks). [env: PUSHBRIDGE_IN_MEMORY=1]")
+    var inMemory = false
+
+    @Option(
+        help:
+            "normal: an accepted event survives a killed process; full: it survives a power loss too (an fsync per commit). [env: PUSHBRIDGE_SYNC] (default: normal)"
+    )
+    var sync: SQLiteEventStore.Synchronous?
+
+    @Option(help: "Seconds a dead letter is kept, 60 to 1209600 (14 days, SQS's longest). [env: PUSHBRIDGE_DLQ_RETENTION] (default: 1209600)")
+    var dlqRetention: Int?
+
     @Flag(help: "Start without the built-in 'Entity Updated' rule. [env: PUSHBRIDGE_NO_DEFAULT_RULE=1]")
     var noDefaultRule = false
 
@@ -214,6 +233,22 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.retryMaximumDelay = .milliseconds(milliseconds)
         }
         configuration.installDefaultRule = !(noDefaultRule || environment["PUSHBRIDGE_NO_DEFAULT_RULE"] == "1")
+        if let seconds = try bounded(dlqRetention, "DLQ_RETENTION", FlagRange.retentionSeconds, "seconds") {
+            configuration.deadLetterRetention = .seconds(seconds)
+        }
+        let synchronous =
+            try sync ?? environment["PUSHBRIDGE_SYNC"].map { text in
+                guard let value = SQLiteEventStore.Synchronous(rawValue: text) else {
+                    throw ValidationError("PUSHBRIDGE_SYNC=\(text) is not a valid value; use normal or full.")
+                }
+                return value
+            } ?? .normal
+        if inMemory || environment["PUSHBRIDGE_IN_MEMORY"] == "1" {
+            configuration.storage = .inMemory
+        } else {
+            let directory = try setting(dataDir, "DATA_DIR").flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultDataDirectory
+            configuration.storage = .dataDirectory(directory, synchronous: synchronous)
+        }
         guard (1...65535).contains(configuration.port) || configuration.port == 0 else {
             throw ValidationError("--port must be between 1 and 65535 (or 0 for any free port).")
         }
@@ -227,26 +262,33 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "pushbridge")
         let graceSeconds = try bounded(shutdownGrace, "SHUTDOWN_GRACE", FlagRange.graceSeconds, "seconds") ?? 10
         configuration.adminToken = try setting(adminToken, "ADMIN_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
+        // A generated token is saved only once the server could start: a second server refused on a data directory
+        // must not overwrite the running one's token file.
+        var generatedTokenFile: String?
         if configuration.adminToken == nil {
-            configuration.adminToken = Self.generateAdminToken(file: try setting(adminTokenFile, "ADMIN_TOKEN_FILE") ?? AdminToken.defaultFilePath)
+            configuration.adminToken = AdminToken.generate()
+            generatedTokenFile = try setting(adminTokenFile, "ADMIN_TOKEN_FILE") ?? AdminToken.defaultFilePath
         }
 
         let operations = ServeRunner.bootstrapMetrics()
         let settings = configuration
-        let (application, runtime) = try PushBridgeApplication.build(configuration: settings, logger: logger, operations: operations) { port in
-            let configuration = settings
-            logger.info(
-                "PushBridge listening",
-                metadata: [
-                    "address": "\(configuration.host):\(port)",
-                    "websocket": "ws://\(configuration.host):\(port)/\(configuration.stage)",
-                    "admin": "http://\(configuration.host):\(port)/admin/",
-                    "metrics": "http://\(configuration.host):\(port)/metrics",
-                    "limits":
-                        "frame \(configuration.maximumFrameSize) B, message \(configuration.maximumMessageSize) B, idle \(configuration.idleTimeout), subscriptions \(configuration.maximumSubscriptionsPerConnection)",
-                ]
-            )
+        let (application, runtime) = try Self.starting(configuration.storage) {
+            try PushBridgeApplication.build(configuration: settings, logger: logger, operations: operations) { port in
+                let configuration = settings
+                logger.info(
+                    "PushBridge listening",
+                    metadata: [
+                        "address": "\(configuration.host):\(port)",
+                        "websocket": "ws://\(configuration.host):\(port)/\(configuration.stage)",
+                        "admin": "http://\(configuration.host):\(port)/admin/",
+                        "metrics": "http://\(configuration.host):\(port)/metrics",
+                        "limits":
+                            "frame \(configuration.maximumFrameSize) B, message \(configuration.maximumMessageSize) B, idle \(configuration.idleTimeout), subscriptions \(configuration.maximumSubscriptionsPerConnection)",
+                    ]
+                )
+            }
         }
+        if let file = generatedTokenFile, let token = configuration.adminToken { Self.save(generatedToken: token, to: file) }
         let grace = Duration.milliseconds(Int64(graceSeconds * 1000))
         try await ServeRunner.run(application, runtime: runtime, operations: operations, grace: grace, logger: logger)
     }
@@ -264,9 +306,30 @@ struct ServeCommand: AsyncParsableCommand {
         return ProcessorAffinity.allowedCPUCount().map { min($0, System.coreCount) }
     }
 
-    /// Makes a token, saves it 0600 to `file`, and prints it once on standard error (never to the log).
-    static func generateAdminToken(file: String) -> String {
-        let token = AdminToken.generate()
+    /// A data directory that cannot be used stops the start with one line that says which file and why, and what
+    /// to do; never a crash.
+    static func starting<T>(_ storage: ServerConfiguration.Storage, _ build: () throws -> T) throws -> T {
+        do {
+            return try build()
+        } catch let error as EventStoreError {
+            let advice =
+                switch error.kind {
+                case .locked: ""
+                case .unreadable: " Move the file aside to start empty (its events are then not delivered), or restore it from a backup."
+                case .writeFailed, .closed: " Check the directory's free space and permissions, or start with --in-memory."
+                }
+            FileHandle.standardError.write(Data("pushbridge: cannot start: \(error)\(advice)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    static var defaultDataDirectory: String {
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        return (home as NSString).appendingPathComponent(".pushbridge/data")
+    }
+
+    /// Saves a generated token 0600 to `file`, and prints it once on standard error (never to the log).
+    static func save(generatedToken token: String, to file: String) {
         do {
             try AdminToken.write(token, to: file)
             FileHandle.standardError.write(Data("Admin token (saved to \(file), readable only by you): \(token)\n".utf8))
@@ -275,8 +338,9 @@ struct ServeCommand: AsyncParsableCommand {
                 Data("Admin token: \(token)\n(could not save it to \(file): \(error.localizedDescription); pass it to the CLI with --token)\n".utf8)
             )
         }
-        return token
     }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+extension SQLiteEventStore.Synchronous: ExpressibleByArgument {}

@@ -243,6 +243,8 @@ func withPushBridgeServer(
             Issue.record("The server failed: \(error)")
         }
         group.cancelAll()
+        // As `pushbridge serve` does: what was submitted is committed and the data directory is released.
+        runtime.store.close()
         try outcome.get()
     }
 }

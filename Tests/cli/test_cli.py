@@ -41,7 +41,8 @@ class Server:
         self.home = home
         self.token_file = os.path.join(home, "token")
         self.stderr = open(os.path.join(home, f"serve-{self.port}.err"), "w+")
-        env = dict(os.environ, HOME=home)
+        # Each server its own data directory: one server at a time may hold one.
+        env = dict(os.environ, HOME=home, PUSHBRIDGE_DATA_DIR=os.path.join(home, f"data-{self.port}"))
         env.pop("PUSHBRIDGE_ADMIN_TOKEN", None)
         self.process = subprocess.Popen(
             [BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--admin-token-file", self.token_file, *extra],

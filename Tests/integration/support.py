@@ -106,7 +106,10 @@ class PushBridge(Process):
 
     def __init__(self, binary, log_path, args=(), env=None, timeout=30):
         argv = [binary, "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "debug", *args]
-        super().__init__("pushbridge", argv, clean_environment({"HOME": os.path.dirname(log_path), **(env or {})}), log_path)
+        # Each server its own data directory (one server at a time may hold one), unless the test names one.
+        data_dir = os.path.splitext(log_path)[0] + ".data"
+        environment = {"HOME": os.path.dirname(log_path), "PUSHBRIDGE_DATA_DIR": data_dir, **(env or {})}
+        super().__init__("pushbridge", argv, clean_environment(environment), log_path)
         try:
             match = wait_until(self._listening, timeout, message="pushbridge to listen")
         except AssertionError:

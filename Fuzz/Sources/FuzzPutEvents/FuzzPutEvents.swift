@@ -2,6 +2,7 @@ import FuzzSupport
 import Logging
 import PushBridgeCore
 import PushBridgeJSON
+import Synchronization
 
 // Why: PutEvents bodies come from any client; decoding and validation must answer every entry in place, never trap.
 //
@@ -53,7 +54,11 @@ enum FuzzPutEvents {
             let total = request.entries.reduce(0) { $0 + PutEventsValidator.entrySize($1) }
             let response: EventIngest.Response
             do throws(AWSServiceError) {
-                response = try ingest.putEvents(request)
+                // In memory the answer comes before putEvents returns.
+                let answer = Mutex<EventIngest.Response?>(nil)
+                try ingest.putEvents(request) { response in answer.withLock { $0 = response } }
+                guard let answered = answer.withLock({ $0 }) else { return Fuzz.require(false, "no answer before putEvents returned") }
+                response = answered
             } catch {
                 let count = request.entries.count
                 return Fuzz.require(

@@ -37,6 +37,9 @@ public struct DeliveryMessage: Sendable {
     public let targetArn: String
     private let renderedInput: RenderedInput
 
+    /// Names this message in an ``EventStore``.
+    public var key: MessageKey { MessageKey(eventId: event.id, target: target) }
+
     public init(event: Event, input: String, routingKey: String?, target: TargetKey, ruleArn: String, targetArn: String) {
         self.init(
             event: event,

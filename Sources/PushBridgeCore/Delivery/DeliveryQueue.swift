@@ -16,6 +16,8 @@ public final class DeliveryQueue: Sendable {
     private let logger: Logger
     private let clock: WallClock
     private let budget: MemoryBudget
+    /// Where deliveries and retry schedules are recorded (dead letters are recorded by the dead-letter store).
+    private let store: any EventStore
     private let closed = Atomic<Bool>(false)
 
     public init(
@@ -28,12 +30,16 @@ public final class DeliveryQueue: Sendable {
         observer: any DeliveryObserver = NoDeliveryObserver(),
         clock: WallClock = .system,
         budget: MemoryBudget = .unlimited,
+        store: any EventStore = InMemoryEventStore(),
         logger: Logger
     ) {
         self.target = target
         self.clock = clock
         self.budget = budget
-        self.state = Mutex(DeliveryQueueState(capacity: capacity, retryPolicy: retryPolicy))
+        self.store = store
+        var initial = DeliveryQueueState(capacity: capacity, retryPolicy: retryPolicy)
+        initial.recordsChanges = store.isDurable
+        self.state = Mutex(initial)
         self.deliverer = Mutex(deliverer)
         self.deadLetters = deadLetters
         self.deadLetterForwarder = deadLetterForwarder
@@ -41,8 +47,29 @@ public final class DeliveryQueue: Sendable {
         self.logger = logger
     }
 
+    /// Runs `body` on the state under the lock, gives the bytes it freed back to the budget and records what it
+    /// changed; recorded under the lock, so the store sees one message's changes in the order they happened.
+    private func withState<Result: Sendable>(_ body: (inout DeliveryQueueState) -> Result) -> Result {
+        let (result, freed) = state.withLock { state in
+            let result = body(&state)
+            let changes = state.takeChanges()
+            if !changes.isEmpty { store.submit(changes, completion: nil) }
+            return (result, state.takeReleasedBytes())
+        }
+        budget.release(freed)
+        return result
+    }
+
     /// Free places, checked before an event is accepted for several targets at once.
     public var freeCapacity: Int { state.withLock { $0.freeCapacity } }
+
+    /// Puts back a message recovered from the store; see ``DeliveryQueueState/restore(_:attempts:dueAt:)``. Its bytes
+    /// count against the budget even past the limit: it was accepted before the restart.
+    public func restore(_ message: DeliveryMessage, attempts: [DeliveryAttempt], dueAt: Timestamp?) {
+        budget.forceReserve(message.event.estimatedBytes)
+        state.withLock { $0.restore(message, attempts: attempts, dueAt: dueAt) }
+        signal.signal()
+    }
 
     public func enqueue(_ message: DeliveryMessage) -> Bool {
         guard !closed.load(ordering: .relaxed) else { return false }
@@ -82,17 +109,14 @@ public final class DeliveryQueue: Sendable {
     }
 
     public func retryNow(_ id: UInt64) -> Bool {
-        let moved = state.withLock { $0.retryNow(id) }
+        let moved = withState { $0.retryNow(id) }
         if moved { signal.signal() }
         return moved
     }
 
     public func cancelRetry(_ id: UInt64) -> DeadLetterEntry? {
-        let (cancelled, freed) = state.withLock {
-            ($0.cancelRetry(id, now: clock.now(), deadLetterId: Self.newDeadLetterId()), $0.takeReleasedBytes())
-        }
-        budget.release(freed)
-        guard let entry = cancelled else { return nil }
+        let now = clock.now()
+        guard let entry = withState({ $0.cancelRetry(id, now: now, deadLetterId: Self.newDeadLetterId()) }) else { return nil }
         store(entry)
         return entry
     }
@@ -100,10 +124,8 @@ public final class DeliveryQueue: Sendable {
     /// The target was removed: stop the worker and dead-letter whatever is still queued.
     public func close(reason: DeliveryFailure) {
         closed.store(true, ordering: .relaxed)
-        let (entries, freed) = state.withLock {
-            ($0.drainAll(failure: reason, now: clock.now(), deadLetterId: Self.newDeadLetterId), $0.takeReleasedBytes())
-        }
-        budget.release(freed)
+        let now = clock.now()
+        let entries = withState { $0.drainAll(failure: reason, now: now, deadLetterId: Self.newDeadLetterId) }
         for entry in entries { store(entry) }
         signal.signal()
     }
@@ -114,15 +136,13 @@ public final class DeliveryQueue: Sendable {
         while !Task.isCancelled, !closed.load(ordering: .relaxed) {
             let deliverer = self.deliverer.withLock { $0 }
             let now = clock.now()
-            let (leases, expired, wakeup, freed) = state.withLock { state in
+            // Lease only what starts now: a lease taken early could expire while it waits its turn and be
+            // delivered twice. A one-at-a-time deliverer (WebSocket fan-out) is fast, so it takes a batch.
+            let batch = deliverer.maximumConcurrency <= 1 ? 32 : deliverer.maximumConcurrency
+            let (leases, expired, wakeup) = withState { state in
                 let expired = state.promoteDue(now: now, random: &random, deadLetterId: Self.newDeadLetterId)
-                // Lease only what starts now: a lease taken early could expire while it waits its turn and be
-                // delivered twice. A one-at-a-time deliverer (WebSocket fan-out) is fast, so it takes a batch.
-                let batch = deliverer.maximumConcurrency <= 1 ? 32 : deliverer.maximumConcurrency
-                let leases = state.receive(now: now, maximum: batch)
-                return (leases, expired, state.nextWakeup, state.takeReleasedBytes())
+                return (state.receive(now: now, maximum: batch), expired, state.nextWakeup)
             }
-            budget.release(freed)
             for entry in expired { store(entry) }
             if leases.isEmpty {
                 let deadline = wakeup.map { ContinuousClock.now + ($0 - clock.now()) }
@@ -159,18 +179,10 @@ public final class DeliveryQueue: Sendable {
         let now = clock.now()
         switch outcome {
         case .delivered:
-            budget.release(
-                state.withLock {
-                    $0.complete(lease)
-                    return $0.takeReleasedBytes()
-                }
-            )
+            withState { $0.complete(lease) }
             observer.delivered(lease.message, latency: now - lease.message.event.ingestedAt)
         case .failed(let failure):
-            let (action, freed) = state.withLock {
-                ($0.fail(lease, failure: failure, now: now, random: &random, deadLetterId: Self.newDeadLetterId), $0.takeReleasedBytes())
-            }
-            budget.release(freed)
+            let action = withState { $0.fail(lease, failure: failure, now: now, random: &random, deadLetterId: Self.newDeadLetterId) }
             switch action {
             case .retryScheduled(let at):
                 observer.retryScheduled(lease.message, failure: failure)

@@ -48,6 +48,23 @@ public struct DeliveryQueueState: ~Copyable {
         return releasedBytes
     }
 
+    /// Whether transitions are recorded as ``StoreChange``s for a durable ``EventStore`` (off: nothing is built).
+    public var recordsChanges = false
+    /// Deliveries and retry schedules since the last ``takeChanges()``. Dead letters are not here: the
+    /// dead-letter store records them as it takes them.
+    private var changes: [StoreChange] = []
+
+    /// The recorded changes, in the order they happened.
+    public mutating func takeChanges() -> [StoreChange] {
+        guard !changes.isEmpty else { return [] }
+        defer { changes = [] }
+        return changes
+    }
+
+    private mutating func record(_ change: @autoclosure () -> StoreChange) {
+        if recordsChanges { changes.append(change()) }
+    }
+
     public private(set) var counters = DeliveryCounters()
 
     public init(capacity: Int, retryPolicy: RetryPolicy, visibilityTimeout: Duration = .seconds(300)) {
@@ -71,6 +88,21 @@ public struct DeliveryQueueState: ~Copyable {
         nextId += 1
         counters.enqueued += 1
         return true
+    }
+
+    /// Puts back a message recovered from an ``EventStore``, with its attempts and its retry time (nil: ready).
+    /// It was accepted before the restart, so neither the capacity nor a closed queue refuses it.
+    public mutating func restore(_ message: DeliveryMessage, attempts: [DeliveryAttempt], dueAt: Timestamp?) {
+        heldBytes += message.event.estimatedBytes
+        let item = Item(id: nextId, message: message, attempts: attempts, dueAt: dueAt)
+        nextId += 1
+        counters.enqueued += 1
+        if let dueAt {
+            waiting[item.id] = item
+            dueTimes.insert(Due(at: dueAt, id: item.id))
+        } else {
+            ready.append(item)
+        }
     }
 
     /// Takes up to `maximum` messages for delivery, making them invisible until `now + visibilityTimeout`.
@@ -97,6 +129,7 @@ public struct DeliveryQueueState: ~Copyable {
         inFlight[lease.messageId] = nil
         release(entry.item.message)
         counters.delivered += 1
+        record(.delivered(entry.item.message.key))
     }
 
     public enum FailureAction: Sendable, Equatable {
@@ -145,6 +178,7 @@ public struct DeliveryQueueState: ~Copyable {
             waiting[item.id] = item
             dueTimes.insert(Due(at: at, id: item.id))
             counters.retried += 1
+            record(.reschedule(item.message.key, attempts: item.attempts, dueAt: at))
             return .retryScheduled(at: at)
         case .exhausted(let condition):
             return .deadLettered(deadLetter(item, failure: failure, exhausted: condition, now: now, id: deadLetterId()))
@@ -239,6 +273,7 @@ public struct DeliveryQueueState: ~Copyable {
         guard var item = waiting.removeValue(forKey: id) else { return false }
         item.dueAt = nil
         ready.append(item)
+        record(.reschedule(item.message.key, attempts: item.attempts, dueAt: nil))
         return true
     }
 

@@ -2,9 +2,11 @@ import DequeModule
 import Logging
 import Synchronization
 
-/// A bounded in-memory ``DeadLetterStore``, in entries and in bytes. When full, the oldest entries make room;
-/// every eviction is counted (``evictedCount``) and each burst of them is logged with the first and last
-/// event ids, so nothing leaves without a trace and a flood does not flood the log.
+/// A bounded ``DeadLetterStore`` held in memory, in entries and in bytes, and recorded in an ``EventStore`` (which
+/// keeps it across restarts when the store is durable). When full, the oldest entries make room; every eviction is
+/// counted (``evictedCount``) and each burst of them is logged with the first and last event ids, so nothing
+/// leaves without a trace and a flood does not flood the log. Entries older than the retention period leave as
+/// SQS's do (`--dlq-retention`).
 public final class InMemoryDeadLetterStore: DeadLetterStore {
     private struct State {
         var order: Deque<String> = []
@@ -21,14 +23,82 @@ public final class InMemoryDeadLetterStore: DeadLetterStore {
     private let state = Mutex(State())
     public let maximumEntries: Int
     public let maximumBytes: Int
+    /// How long an entry is kept; nil keeps it until it is evicted or removed.
+    public let retention: Duration?
+    private let clock: WallClock
+    private let store: any EventStore
     private let logger: Logger
     /// At most one log line per this interval while evictions go on.
     static let reportInterval = Duration.seconds(10)
 
-    public init(maximumEntries: Int = 100_000, maximumBytes: Int = .max, logger: Logger = Logger(label: "pushbridge.dlq")) {
+    public init(
+        maximumEntries: Int = 100_000,
+        maximumBytes: Int = .max,
+        retention: Duration? = nil,
+        clock: WallClock = .system,
+        store: any EventStore = InMemoryEventStore(),
+        logger: Logger = Logger(label: "pushbridge.dlq")
+    ) {
         self.maximumEntries = maximumEntries
         self.maximumBytes = maximumBytes
+        self.retention = retention
+        self.clock = clock
+        self.store = store
         self.logger = logger
+    }
+
+    /// Puts back entries recovered from the store, without recording them again; those past the retention period
+    /// are removed from the store instead. Entries take their place by age (listing, expiry and eviction go oldest
+    /// first) even if newer ones were added before. Returns how many were kept. The bounds apply from the next ``add(_:)``.
+    @discardableResult
+    public func restore(_ entries: [DeadLetterEntry]) -> Int {
+        let oldestKept = retention.map { clock.now() + (.zero - $0) }
+        var expired: [StoreChange] = []
+        let kept = state.withLock { state in
+            let hadEntries = !state.entries.isEmpty
+            var kept = 0
+            for entry in entries {
+                if let oldestKept, entry.deadLetteredAt < oldestKept {
+                    expired.append(.deadLetterRemoved(id: entry.id))
+                    continue
+                }
+                if let previous = state.entries.updateValue(entry, forKey: entry.id) {
+                    state.bytes -= Self.weight(previous)
+                } else {
+                    state.order.append(entry.id)
+                }
+                state.bytes += Self.weight(entry)
+                kept += 1
+            }
+            if hadEntries, kept > 0 {
+                let entries = state.entries
+                state.order = Deque(
+                    state.order.compactMap { entries[$0] }.sorted { $0.deadLetteredAt < $1.deadLetteredAt }.map(\.id)
+                )
+            }
+            return kept
+        }
+        if !expired.isEmpty { store.submit(expired, completion: nil) }
+        return kept
+    }
+
+    /// Drops entries past the retention period (the oldest are first in `order`), recording their removal.
+    private func expire(_ state: inout State) {
+        guard let retention else { return }
+        let oldestKept = clock.now() + (.zero - retention)
+        var removed: [StoreChange] = []
+        while let first = state.order.first {
+            guard let entry = state.entries[first] else {
+                state.order.removeFirst()
+                continue
+            }
+            guard entry.deadLetteredAt < oldestKept else { break }
+            state.order.removeFirst()
+            state.entries[first] = nil
+            state.bytes -= Self.weight(entry)
+            removed.append(.deadLetterRemoved(id: entry.id))
+        }
+        if !removed.isEmpty { store.submit(removed, completion: nil) }
     }
 
     /// What one entry weighs against ``maximumBytes``.
@@ -41,6 +111,9 @@ public final class InMemoryDeadLetterStore: DeadLetterStore {
 
     public func add(_ entry: DeadLetterEntry) {
         let report: (count: Int, first: DeadLetterEntry, last: DeadLetterEntry)? = state.withLock { state in
+            // Recorded under the lock, so the store sees additions and removals in the order they happen here.
+            store.submit([.deadLettered(entry)], completion: nil)
+            expire(&state)
             if let previous = state.entries[entry.id] {
                 state.bytes += Self.weight(entry) - Self.weight(previous)
                 state.entries[entry.id] = entry
@@ -55,6 +128,7 @@ public final class InMemoryDeadLetterStore: DeadLetterStore {
             {
                 // An id removed earlier is only dropped from `order` here (see `remove(id:)`).
                 guard let evicted = state.entries.removeValue(forKey: oldest) else { continue }
+                store.submit([.deadLetterRemoved(id: evicted.id)], completion: nil)
                 state.bytes -= Self.weight(evicted)
                 state.evicted += 1
                 state.unreportedCount += 1
@@ -85,10 +159,18 @@ public final class InMemoryDeadLetterStore: DeadLetterStore {
         }
     }
 
-    public func entry(id: String) -> DeadLetterEntry? { state.withLock { $0.entries[id] } }
+    public func entry(id: String) -> DeadLetterEntry? {
+        state.withLock { state in
+            expire(&state)
+            return state.entries[id]
+        }
+    }
 
     public func list(_ filter: DeadLetterFilter) -> [DeadLetterEntry] {
-        state.withLock { state in state.order.compactMap { state.entries[$0] }.filter(filter.matches) }
+        state.withLock { state in
+            expire(&state)
+            return state.order.compactMap { state.entries[$0] }.filter(filter.matches)
+        }
     }
 
     /// Constant time: the id stays in `order` until eviction or a compaction passes it (removing it there at once
@@ -96,6 +178,7 @@ public final class InMemoryDeadLetterStore: DeadLetterStore {
     public func remove(id: String) -> DeadLetterEntry? {
         state.withLock { state in
             guard let entry = state.entries.removeValue(forKey: id) else { return nil }
+            store.submit([.deadLetterRemoved(id: id)], completion: nil)
             state.bytes -= Self.weight(entry)
             if state.order.count > 2 * state.entries.count + 1024 {
                 let entries = state.entries
@@ -110,11 +193,17 @@ public final class InMemoryDeadLetterStore: DeadLetterStore {
             let removed = state.order.compactMap { state.entries[$0] }.filter(filter.matches)
             let ids = Set(removed.map(\.id))
             for id in ids { state.entries[id] = nil }
+            if !removed.isEmpty { store.submit(removed.map { .deadLetterRemoved(id: $0.id) }, completion: nil) }
             state.bytes -= removed.reduce(0) { $0 + Self.weight($1) }
             state.order.removeAll { ids.contains($0) }
             return removed
         }
     }
 
-    public var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int {
+        state.withLock { state in
+            expire(&state)
+            return state.entries.count
+        }
+    }
 }

@@ -28,6 +28,11 @@ public final class MemoryBudget: Sendable {
         }
     }
 
+    /// Takes `bytes` even past the limit: for what was accepted before and must not be refused now (recovery).
+    public func forceReserve(_ bytes: Int) {
+        used.add(max(0, bytes), ordering: .relaxed)
+    }
+
     public func release(_ bytes: Int) {
         guard bytes > 0 else { return }
         used.subtract(bytes, ordering: .relaxed)

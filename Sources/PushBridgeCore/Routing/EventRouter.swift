@@ -18,17 +18,17 @@ public final class EventRouter: Sendable {
         var matcher = RuleMatcher<String>()
     }
 
-    private struct State {
+    struct State {
         var buses: [String: Bus] = [:]
         var queues: [TargetKey: DeliveryQueue] = [:]
     }
 
-    private let state = Mutex(State())
+    let state = Mutex(State())
     public let account: AccountContext
     public let queueCapacity: Int
     public let patternLimits: PatternLimits
     private let delivererFactory: any TargetDelivererFactory
-    private let deadLetters: any DeadLetterStore
+    let deadLetters: any DeadLetterStore
     private let deadLetterForwarder: (any DeadLetterForwarder)?
     private let workers: DeliveryWorkers
     private let observer: any DeliveryObserver
@@ -36,7 +36,9 @@ public final class EventRouter: Sendable {
     public let clock: WallClock
     /// What every queue of this router may hold together, in bytes of events.
     public let budget: MemoryBudget
-    private let logger: Logger
+    /// Where buses, rules, targets and accepted events are recorded (nothing is, in memory).
+    public let store: any EventStore
+    let logger: Logger
 
     public init(
         account: AccountContext,
@@ -49,9 +51,11 @@ public final class EventRouter: Sendable {
         observer: any DeliveryObserver = NoDeliveryObserver(),
         clock: WallClock = .system,
         budget: MemoryBudget = .unlimited,
+        store: any EventStore = InMemoryEventStore(),
         logger: Logger
     ) {
         self.account = account
+        self.store = store
         self.queueCapacity = queueCapacity
         self.patternLimits = patternLimits
         self.delivererFactory = delivererFactory
@@ -86,12 +90,12 @@ public final class EventRouter: Sendable {
     }
 
     /// What `target` of `rule` receives for `event`: its input, and the routing key its path parameter selects.
-    private static func message(for event: Event, rule: RuleDefinition, target: TargetDefinition) -> DeliveryMessage {
+    static func message(for event: Event, rule: RuleDefinition, target: TargetDefinition, routingKey: String?? = nil) -> DeliveryMessage {
         DeliveryMessage(
             event: event,
             input: target.input,
             context: TargetInput.Context(ruleName: rule.name, ruleArn: rule.arn),
-            routingKey: target.routingKeySelector?.evaluate(event.json).flatMap(routingKeyText),
+            routingKey: routingKey ?? target.routingKeySelector?.evaluate(event.json).flatMap(routingKeyText),
             target: TargetKey(busName: rule.busName, ruleName: rule.name, targetId: target.id),
             ruleArn: rule.arn,
             targetArn: target.arn
@@ -114,40 +118,77 @@ public final class EventRouter: Sendable {
         case unknownBus
     }
 
-    /// Queues an accepted event for every matching target, all or nothing: if a target's queue has no room,
-    /// nothing is queued and the entry fails with a retryable error.
-    public func publish(_ event: Event) -> PublishResult {
-        guard state.withLock({ $0.buses[event.eventBusName] != nil }) else { return .unknownBus }
-        let messages = route(event)
-        if messages.isEmpty { return .accepted }
-        let queues = state.withLock { state in messages.map { state.queues[$0.target] } }
-        for queue in queues where (queue?.freeCapacity ?? 0) < 1 { return .throttled }
-        guard budget.canReserve(messages.count * event.estimatedBytes) else { return .throttled }
-        for (message, queue) in zip(messages, queues) {
-            if queue?.enqueue(message) != true {
-                // Lost a race for the last place after the check: keep the event where an operator sees it.
-                deadLetters.add(
-                    DeadLetterEntry(
-                        id: UUIDText.random(),
-                        eventId: event.id,
-                        event: event.jsonText,
-                        target: message.target,
-                        ruleArn: message.ruleArn,
-                        targetArn: message.targetArn,
-                        errorCode: "THROTTLING",
-                        errorMessage: "The target's queue was full when the event arrived.",
-                        exhaustedRetryCondition: nil,
-                        retryAttempts: 0,
-                        attempts: [],
-                        ingestedAt: event.ingestedAt,
-                        firstAttemptAt: nil,
-                        lastAttemptAt: nil,
-                        deadLetteredAt: clock.now()
-                    )
-                )
-            }
+    /// An accepted event routed to its targets, checked for room, and not queued yet: it is queued by
+    /// ``enqueue(_:)`` once its ``storeChange`` is committed.
+    public struct PreparedEvent: Sendable {
+        public let event: Event
+        let messages: [DeliveryMessage]
+        let queues: [DeliveryQueue?]
+
+        /// What the store records for it; nil when no target takes it (nothing to keep).
+        public var storeChange: StoreChange? {
+            guard !messages.isEmpty else { return nil }
+            return .accept(
+                StoredEvent(id: event.id, busName: event.eventBusName, json: event.jsonText),
+                messages: messages.map { StoredMessage(target: $0.target, ingestedAt: event.ingestedAt, routingKey: $0.routingKey) }
+            )
         }
-        return .accepted
+    }
+
+    public enum Preparation: Sendable {
+        case ready(PreparedEvent)
+        case refused(PublishResult)
+    }
+
+    /// Routes `event` and checks, all or nothing, that every matching target's queue and the memory budget have
+    /// room; nothing is queued yet.
+    public func prepare(_ event: Event) -> Preparation {
+        guard state.withLock({ $0.buses[event.eventBusName] != nil }) else { return .refused(.unknownBus) }
+        let messages = route(event)
+        if messages.isEmpty { return .ready(PreparedEvent(event: event, messages: [], queues: [])) }
+        let queues = state.withLock { state in messages.map { state.queues[$0.target] } }
+        for queue in queues where (queue?.freeCapacity ?? 0) < 1 { return .refused(.throttled) }
+        guard budget.canReserve(messages.count * event.estimatedBytes) else { return .refused(.throttled) }
+        return .ready(PreparedEvent(event: event, messages: messages, queues: queues))
+    }
+
+    /// Queues a prepared event for its targets. A queue that filled up since ``prepare(_:)`` dead-letters its
+    /// message, so the event stays where an operator sees it.
+    public func enqueue(_ prepared: PreparedEvent) {
+        for (message, queue) in zip(prepared.messages, prepared.queues) where queue?.enqueue(message) != true {
+            deadLetters.add(
+                DeadLetterEntry(
+                    id: UUIDText.random(),
+                    eventId: prepared.event.id,
+                    event: prepared.event.jsonText,
+                    target: message.target,
+                    ruleArn: message.ruleArn,
+                    targetArn: message.targetArn,
+                    errorCode: "THROTTLING",
+                    errorMessage: "The target's queue was full when the event arrived.",
+                    exhaustedRetryCondition: nil,
+                    retryAttempts: 0,
+                    attempts: [],
+                    ingestedAt: prepared.event.ingestedAt,
+                    firstAttemptAt: nil,
+                    lastAttemptAt: nil,
+                    deadLetteredAt: clock.now()
+                )
+            )
+        }
+    }
+
+    /// Queues an accepted event for every matching target, all or nothing: if a target's queue has no room,
+    /// nothing is queued and the entry fails with a retryable error. The store records it without being waited
+    /// for (PutEvents uses ``prepare(_:)`` and waits for the commit).
+    public func publish(_ event: Event) -> PublishResult {
+        switch prepare(event) {
+        case .refused(let result): return result
+        case .ready(let prepared):
+            if store.isDurable, let change = prepared.storeChange { store.submit([change], completion: nil) }
+            enqueue(prepared)
+            return .accepted
+        }
     }
 
     // MARK: Rules and targets
@@ -169,14 +210,20 @@ public final class EventRouter: Sendable {
                 throw .limitExceeded("The requested resource exceeds the maximum number allowed: at most \(Self.maximumBuses) event buses.")
             }
             let arn = account.busArn(name)
-            state.buses[name] = Bus(name: name, arn: arn, description: description, createdAt: clock.now())
+            let bus = Bus(name: name, arn: arn, description: description, createdAt: clock.now())
+            state.buses[name] = bus
+            record(.putBus(StoredBus(name: name, arn: arn, description: description, createdAt: bus.createdAt)))
             return arn
         }
     }
 
     public func deleteBus(_ name: String) throws(AWSServiceError) {
         guard name != AccountContext.defaultBusName else { throw .validation("Cannot delete event bus default.") }
-        let removed = state.withLock { $0.buses.removeValue(forKey: name) }
+        let removed = state.withLock { state in
+            let removed = state.buses.removeValue(forKey: name)
+            if removed != nil { record(.deleteBus(name: name)) }
+            return removed
+        }
         for rule in removed?.rules.values ?? [:].values {
             for target in rule.targets { closeQueue(TargetKey(busName: name, ruleName: rule.name, targetId: target.id)) }
         }
@@ -230,6 +277,7 @@ public final class EventRouter: Sendable {
             bus.rules[name] = rule
             bus.matcher.remove(name)
             if let compiled { bus.matcher.add(compiled, for: name) }
+            record(.putRule(StoredRule(rule)))
             return rule
         }
     }
@@ -238,6 +286,7 @@ public final class EventRouter: Sendable {
         try state.withLock { (state) throws(AWSServiceError) in
             guard state.buses[busName]?.rules[name] != nil else { throw .resourceNotFound("Rule \(name) does not exist on EventBus \(busName).") }
             state.buses[busName]!.rules[name]!.state = ruleState
+            record(.putRule(StoredRule(state.buses[busName]!.rules[name]!)))
         }
     }
 
@@ -251,6 +300,7 @@ public final class EventRouter: Sendable {
             bus.ruleNames.removeAll { $0 == name }
             bus.matcher.remove(name)
             state.buses[busName] = bus
+            record(.deleteRule(bus: busName, name: name))
         }
     }
 
@@ -259,6 +309,16 @@ public final class EventRouter: Sendable {
         rule ruleName: String,
         bus busName: String,
         targets: [TargetDefinition]
+    ) throws(AWSServiceError) -> [(targetId: String, rejection: TargetRejection)] {
+        try installTargets(rule: ruleName, bus: busName, targets: targets, recorded: true)
+    }
+
+    /// PutTargets, and recovery, which puts back what the store kept without recording it again.
+    func installTargets(
+        rule ruleName: String,
+        bus busName: String,
+        targets: [TargetDefinition],
+        recorded: Bool
     ) throws(AWSServiceError) -> [(targetId: String, rejection: TargetRejection)] {
         guard let rule = rule(ruleName, bus: busName) else {
             throw .resourceNotFound("Rule \(ruleName) does not exist on EventBus \(busName).")
@@ -308,12 +368,14 @@ public final class EventRouter: Sendable {
                         observer: observer,
                         clock: clock,
                         budget: budget,
+                        store: store,
                         logger: logger
                     )
                     queue.update(deadLetterArn: target.deadLetterArn)
                     state.queues[key] = queue
                     newQueues.append(queue)
                 }
+                if recorded { record(.putTarget(key, json: target.storedJSON)) }
             }
             state.buses[busName]!.rules[ruleName] = current
         }
@@ -330,6 +392,7 @@ public final class EventRouter: Sendable {
             let removed = rule.targets.filter { ids.contains($0.id) }.map(\.id)
             rule.targets.removeAll { ids.contains($0.id) }
             state.buses[busName]!.rules[ruleName] = rule
+            for id in removed { record(.deleteTarget(TargetKey(busName: busName, ruleName: ruleName, targetId: id))) }
             return removed
         }
         for id in removed { closeQueue(TargetKey(busName: busName, ruleName: ruleName, targetId: id)) }
@@ -349,8 +412,9 @@ public final class EventRouter: Sendable {
         state.withLock { $0.queues.values.sorted { $0.target.description < $1.target.description } }
     }
 
-    /// Sends a dead letter back to its target with fresh attempts, and takes it out of the DLQ.
-    public func redrive(_ entry: DeadLetterEntry) throws(AWSServiceError) {
+    /// Sends a dead letter back to its target with fresh attempts, and takes it out of the DLQ. The message is
+    /// recorded before the entry leaves: a crash in between leaves both (a duplicate), never neither.
+    public func redrive(_ entry: DeadLetterEntry) async throws(AWSServiceError) {
         guard let rule = rule(entry.target.ruleName, bus: entry.target.busName),
             let target = rule.targets.first(where: { $0.id == entry.target.targetId }),
             let queue = queue(for: entry.target)
@@ -359,7 +423,42 @@ public final class EventRouter: Sendable {
             let event = Event(json: json, eventBusName: entry.target.busName, ingestedAt: clock.now())
         else { throw .validation("Dead letter \(entry.id) does not hold a valid event.") }
         let message = Self.message(for: event, rule: rule, target: target)
-        guard queue.enqueue(message) else { throw AWSServiceError(code: "ThrottlingException", message: "The target's queue is full.") }
+        let full = AWSServiceError(code: "ThrottlingException", message: "The target's queue is full.")
+        guard queue.freeCapacity > 0 else { throw full }
+        if store.isDurable {
+            let accept = StoreChange.accept(
+                StoredEvent(id: event.id, busName: event.eventBusName, json: event.jsonText),
+                messages: [StoredMessage(target: message.target, ingestedAt: event.ingestedAt, routingKey: message.routingKey)]
+            )
+            do {
+                try await store.commit([accept])
+            } catch {
+                throw .internalFailure("The redriven message could not be recorded: \(error.reason)")
+            }
+        }
+        guard queue.enqueue(message) else {
+            // Taken back from the store; the entry stays in the DLQ.
+            record(.delivered(message.key))
+            throw full
+        }
         deadLetters.remove(id: entry.id)
+    }
+
+    /// Records `change` in the store, when it keeps anything.
+    func record(_ change: @autoclosure () -> StoreChange) {
+        if store.isDurable { store.submit([change()], completion: nil) }
+    }
+}
+
+extension StoredRule {
+    init(_ rule: RuleDefinition) {
+        self.init(
+            busName: rule.busName,
+            name: rule.name,
+            arn: rule.arn,
+            eventPattern: rule.eventPattern,
+            state: rule.state.rawValue,
+            description: rule.description
+        )
     }
 }

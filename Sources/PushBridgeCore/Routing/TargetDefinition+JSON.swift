@@ -133,3 +133,19 @@ extension TargetDefinition {
         return .wholeEvent
     }
 }
+
+extension TargetDefinition {
+    /// The target as PutTargets received it, the webhook secret included: what an ``EventStore`` keeps, so
+    /// ``init(json:retryDefaults:)`` makes the same target again after a restart.
+    public var storedJSON: String {
+        var object = definition
+        if let webhookSecret {
+            var http = object["HttpParameters"]?.objectValue ?? JSONObject()
+            var headers = http["HeaderParameters"]?.objectValue ?? JSONObject()
+            headers[Self.webhookSecretParameter] = .string(webhookSecret)
+            http["HeaderParameters"] = .object(headers)
+            object["HttpParameters"] = .object(http)
+        }
+        return JSONValue.object(object).jsonText
+    }
+}

@@ -107,7 +107,7 @@ extension AdminRoutes {
                 if due > .now { try await Task.sleep(until: due, clock: .continuous) }
             }
             do {
-                try runtime.router.redrive(entry)
+                try await runtime.router.redrive(entry)
                 redriven += 1
             } catch {
                 failures.append(AdminJSON.object([("id", .string(entry.id)), ("code", .string(error.code)), ("message", .string(error.message))]))

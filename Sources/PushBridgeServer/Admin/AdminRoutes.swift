@@ -22,14 +22,14 @@ struct AdminRoutes {
         admin.get("queues") { request, context in await Self.run(request, context, queues) }
 
         admin.get("dlq") { request, context in await Self.run(request, context, listDeadLetters) }
-        admin.post("dlq/redrive") { request, context in await Self.run(request, context, redrive) }
-        admin.post("dlq/purge") { request, context in await Self.run(request, context, purge) }
+        admin.post("dlq/redrive") { request, context in await Self.run(request, context, committed(redrive)) }
+        admin.post("dlq/purge") { request, context in await Self.run(request, context, committed(purge)) }
         admin.get("dlq/:id") { request, context in await Self.run(request, context, showDeadLetter) }
-        admin.delete("dlq/:id") { request, context in await Self.run(request, context, deleteDeadLetter) }
+        admin.delete("dlq/:id") { request, context in await Self.run(request, context, committed(deleteDeadLetter)) }
 
         admin.get("retries") { request, context in await Self.run(request, context, listRetries) }
-        admin.post("retries/:target/:id/now") { request, context in await Self.run(request, context, retryNow) }
-        admin.post("retries/:target/:id/cancel") { request, context in await Self.run(request, context, cancelRetry) }
+        admin.post("retries/:target/:id/now") { request, context in await Self.run(request, context, committed(retryNow)) }
+        admin.post("retries/:target/:id/cancel") { request, context in await Self.run(request, context, committed(cancelRetry)) }
 
         admin.get("connections") { request, context in await Self.run(request, context, listConnections) }
         admin.get("connections/:id") { request, context in await Self.run(request, context, showConnection) }
@@ -42,6 +42,17 @@ struct AdminRoutes {
                     AdminResponses.error(.notFound("No admin resource \(request.method) \(request.uri.path); see `pushbridge --help`."))
                 }
             }
+        }
+    }
+
+    /// A handler whose changes (dead letters removed or redriven, retries moved) are committed to the data
+    /// directory before the answer.
+    func committed(_ handler: @escaping Handler) -> Handler {
+        let store = runtime.store
+        return { request, context in
+            let response = try await handler(request, context)
+            try await store.flush()
+            return response
         }
     }
 

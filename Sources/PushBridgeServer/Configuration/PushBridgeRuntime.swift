@@ -2,12 +2,15 @@ import CurlTransport
 import Logging
 import OutboundTargets
 import PushBridgeCore
+import PushBridgeSQLite
 
 /// The domain objects one server runs on, wired together once.
 public final class PushBridgeRuntime: Sendable {
     public let configuration: ServerConfiguration
     public let registry: ConnectionRegistry
     public let deadLetters: InMemoryDeadLetterStore
+    /// Where state outlives the process (``ServerConfiguration/storage``); closed by ``ServeRunner``.
+    public let store: any EventStore
     public let workers: DeliveryWorkers
     public let router: EventRouter
     public let ingest: EventIngest
@@ -28,10 +31,23 @@ public final class PushBridgeRuntime: Sendable {
         logger: Logger
     ) throws {
         self.configuration = configuration
+        let store = try Self.openStore(configuration.storage, logger: logger)
+        self.store = store
+        let recovered: RecoveredState
+        do {
+            let started = ContinuousClock.now
+            recovered = try store.recover()
+            self.recoveryTime = ContinuousClock.now - started
+        } catch {
+            store.close()
+            throw error
+        }
         self.registry = ConnectionRegistry(maximumSubscriptionsPerConnection: configuration.maximumSubscriptionsPerConnection)
         self.deadLetters = InMemoryDeadLetterStore(
             maximumEntries: configuration.deadLetterCapacity,
             maximumBytes: configuration.deadLetterMaximumBytes,
+            retention: configuration.deadLetterRetention,
+            store: store,
             logger: logger
         )
         self.workers = DeliveryWorkers()
@@ -52,6 +68,7 @@ public final class PushBridgeRuntime: Sendable {
             workers: workers,
             observer: observer,
             budget: MemoryBudget(limit: configuration.queueMaximumBytes),
+            store: store,
             logger: logger
         )
         self.ingest = EventIngest(
@@ -59,8 +76,41 @@ public final class PushBridgeRuntime: Sendable {
             router: router,
             observer: ingestObserver
         )
+        // What was kept comes back first; the built-in rule and the rules file then apply over it, as PutRule and
+        // PutTargets would, and the messages are put back last, once their targets exist.
+        var messages = recovered
+        messages.messages = []
+        var summary = router.restore(messages, retryDefaults: retryDefaults)
         if configuration.installDefaultRule { try DefaultRouting.install(into: router, retryPolicy: retryDefaults) }
         if let rulesFile = configuration.rulesFile { try RulesFile.apply(path: rulesFile, to: self) }
+        // The DLQ first: a message whose target is gone joins it after the older entries.
+        let deadLetterCount = deadLetters.restore(recovered.deadLetters)
+        let restored = router.restore(RecoveredState(messages: recovered.messages), retryDefaults: retryDefaults)
+        summary.messages = restored.messages
+        summary.waitingForRetry = restored.waitingForRetry
+        summary.deadLettered = restored.deadLettered
+        if store.isDurable {
+            logger.info(
+                "Recovered from the data directory",
+                metadata: [
+                    "pb.buses": "\(summary.buses)", "pb.rules": "\(summary.rules)", "pb.targets": "\(summary.targets)",
+                    "pb.messages": "\(summary.messages)", "pb.waiting_retry": "\(summary.waitingForRetry)",
+                    "pb.dead_lettered_at_start": "\(summary.deadLettered)", "pb.dlq": "\(deadLetterCount)",
+                    "pb.duration": "\(recoveryTime)",
+                ]
+            )
+        }
+    }
+
+    /// How long reading the store took at start.
+    public let recoveryTime: Duration
+
+    private static func openStore(_ storage: ServerConfiguration.Storage, logger: Logger) throws -> any EventStore {
+        switch storage {
+        case .inMemory: return InMemoryEventStore()
+        case .dataDirectory(let directory, let synchronous):
+            return try SQLiteEventStore(directory: directory, synchronous: synchronous, logger: logger)
+        }
     }
 }
 

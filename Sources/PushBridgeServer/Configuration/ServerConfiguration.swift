@@ -1,5 +1,6 @@
 import CurlTransport
 import PushBridgeCore
+import PushBridgeSQLite
 
 /// Everything `pushbridge serve` can be told; defaults are API Gateway's and EventBridge's.
 public struct ServerConfiguration: Sendable {
@@ -42,6 +43,11 @@ public struct ServerConfiguration: Sendable {
     /// Bytes of events all queues together may hold; past it PutEvents entries fail with ThrottlingException.
     public var queueMaximumBytes = 1 << 30
     public var deadLetterCapacity = 100_000
+    /// How long a dead letter is kept (SQS's longest retention: 14 days).
+    public var deadLetterRetention: Duration = .seconds(14 * 86_400)
+    /// Where state is kept across restarts; in memory by default for embedders and tests (`pushbridge serve`
+    /// defaults to a data directory).
+    public var storage = Storage.inMemory
     /// Bytes of events the DLQ may hold; past it the oldest entries are evicted, counted and logged.
     public var deadLetterMaximumBytes = 256 << 20
     /// Where webhooks and AWS calls may not connect, checked on the resolved address (link-local by default,
@@ -57,4 +63,11 @@ public struct ServerConfiguration: Sendable {
     public var adminToken: String?
 
     public init() {}
+
+    public enum Storage: Sendable, Equatable {
+        /// Nothing is written; a restart starts empty.
+        case inMemory
+        /// A SQLite journal in `directory`, committed before PutEvents answers.
+        case dataDirectory(String, synchronous: SQLiteEventStore.Synchronous)
+    }
 }

@@ -9,9 +9,9 @@ struct EventsAPI: Sendable {
     /// Returns the response body's JSON text.
     typealias Operation = @Sendable (EventsAPI, JSONValue) throws(AWSServiceError) -> String
 
-    /// Operations by their `X-Amz-Target` name (`AWSEvents.<Name>`).
+    /// Operations by their `X-Amz-Target` name (`AWSEvents.<Name>`); PutEvents answers through
+    /// ``putEvents(_:completion:)`` instead, since it waits for the store.
     static let operations: [String: Operation] = [
-        "PutEvents": { api, body throws(AWSServiceError) in try api.putEvents(body) },
         "PutRule": { api, body throws(AWSServiceError) in try api.putRule(body).jsonText },
         "DescribeRule": { api, body throws(AWSServiceError) in try api.describeRule(body).jsonText },
         "ListRules": { api, body throws(AWSServiceError) in try api.listRules(body).jsonText },
@@ -28,6 +28,12 @@ struct EventsAPI: Sendable {
         "DeleteEventBus": { api, body throws(AWSServiceError) in try api.deleteEventBus(body).jsonText },
     ]
 
+    /// Operations whose changes a durable store records before the answer.
+    static func changesState(_ target: String) -> Bool {
+        let name = target.dropFirst("AWSEvents.".count)
+        return !(name.hasPrefix("Describe") || name.hasPrefix("List") || name.hasPrefix("Test"))
+    }
+
     func perform(target: String, body: JSONValue) throws(AWSServiceError) -> String {
         let prefix = "AWSEvents."
         guard target.hasPrefix(prefix), let operation = Self.operations[String(target.dropFirst(prefix.count))] else {
@@ -36,10 +42,14 @@ struct EventsAPI: Sendable {
         return try operation(self, body)
     }
 
+    /// Answers through `completion` once the accepted entries are recorded (see ``EventIngest``).
+    func putEvents(_ body: JSONValue, completion: @escaping @Sendable (String) -> Void) throws(AWSServiceError) {
+        try runtime.ingest.putEvents(try PutEventsRequest(json: body)) { completion(Self.putEventsText($0)) }
+    }
+
     /// Written straight to text: this is the one hot operation, and building a ``JSONValue`` tree per result only
     /// to serialize it cost more than the text itself. Same bytes as the tree's compact form.
-    func putEvents(_ body: JSONValue) throws(AWSServiceError) -> String {
-        let response = try runtime.ingest.putEvents(try PutEventsRequest(json: body))
+    static func putEventsText(_ response: EventIngest.Response) -> String {
         var text = #"{"FailedEntryCount":"#
         text.reserveCapacity(40 + 52 * response.entries.count)
         text += String(response.failedEntryCount)

@@ -26,16 +26,18 @@ struct EventsAPIEndpoint: Sendable {
     /// JSON escaping can double a detail's size; anything beyond is certainly over the entries limit.
     var bodyLimit: Int { max(1024 * 1024, api.runtime.configuration.maximumPutEventsSize * 4) }
 
+    /// Answers through `completion`: at once, or once the store committed what the request changed (the accepted
+    /// entries of a PutEvents, a rule or target of the other operations), from the store's thread.
     /// - Parameter target: the `X-Amz-Target` header; nil when it is missing.
-    func reply(target: String?, body: Body, contentType: String) -> EventsAPIReply {
+    func reply(target: String?, body: Body, contentType: String, completion: @escaping @Sendable (EventsAPIReply) -> Void) {
         guard let target else {
             let error = AWSServiceError(
                 code: "UnknownOperationException",
                 message: "Missing X-Amz-Target header; this endpoint speaks awsJson1_1."
             )
-            return .error(error, contentType: contentType)
+            return completion(.error(error, contentType: contentType))
         }
-        guard target == Self.putEventsTarget else { return perform(target: target, body: body, contentType: contentType) }
+        guard target == Self.putEventsTarget else { return perform(target: target, body: body, contentType: contentType, completion: completion) }
         if readiness.isDraining {
             metrics.eventsRejected(code: "ServiceUnavailable")
             let error = AWSServiceError(
@@ -43,14 +45,21 @@ struct EventsAPIEndpoint: Sendable {
                 message: "PushBridge is shutting down; retry the request shortly.",
                 httpStatus: 503
             )
-            return .error(error, contentType: contentType, retryAfter: 5)
+            return completion(.error(error, contentType: contentType, retryAfter: 5))
         }
-        let reply = perform(target: target, body: body, contentType: contentType)
-        if let errorType = reply.errorType { metrics.eventsRejected(code: errorType) }
-        return reply
+        perform(target: target, body: body, contentType: contentType) { [metrics] reply in
+            if let errorType = reply.errorType { metrics.eventsRejected(code: errorType) }
+            completion(reply)
+        }
     }
 
-    private func perform(target: String, body: Body, contentType: String) -> EventsAPIReply {
+    func reply(target: String?, body: Body, contentType: String) async -> EventsAPIReply {
+        await withCheckedContinuation { continuation in
+            reply(target: target, body: body, contentType: contentType) { continuation.resume(returning: $0) }
+        }
+    }
+
+    private func perform(target: String, body: Body, contentType: String, completion: @escaping @Sendable (EventsAPIReply) -> Void) {
         do throws(AWSServiceError) {
             guard case .bytes(let buffer) = body else {
                 throw .validation("Total size of the entries in the request is over the limit.")
@@ -63,10 +72,26 @@ struct EventsAPIEndpoint: Sendable {
             case .success(let value): json = value
             case .failure(let error): throw .serialization("Request body is not valid JSON: \(error.description)")
             }
-            return .success(try api.perform(target: target, body: json), contentType: contentType)
+            if target == Self.putEventsTarget {
+                return try api.putEvents(json) { completion(.success($0, contentType: contentType)) }
+            }
+            let text = try api.perform(target: target, body: json)
+            let store = api.runtime.router.store
+            guard store.isDurable, EventsAPI.changesState(target) else { return completion(.success(text, contentType: contentType)) }
+            // What the operation changed is recorded before the client hears it was done.
+            store.submit([]) { [logger] outcome in
+                switch outcome {
+                case .success: completion(.success(text, contentType: contentType))
+                case .failure(let error):
+                    logger.error("A change could not be recorded", metadata: ["pb.target": "\(target)", "pb.reason": "\(error)"])
+                    completion(
+                        .error(.internalFailure("The change was made but could not be recorded durably (\(error.reason))."), contentType: contentType)
+                    )
+                }
+            }
         } catch {
             logger.debug("Events API request rejected", metadata: ["pb.target": "\(target)", "pb.error": "\(error.code)"])
-            return .error(error, contentType: contentType)
+            completion(.error(error, contentType: contentType))
         }
     }
 }

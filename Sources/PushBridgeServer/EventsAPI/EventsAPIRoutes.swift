@@ -25,7 +25,7 @@ struct EventsAPIRoutes {
         } catch {
             body = .tooLarge
         }
-        return endpoint.reply(target: target, body: body, contentType: contentType).response
+        return await endpoint.reply(target: target, body: body, contentType: contentType).response
     }
 }
 

@@ -27,6 +27,9 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         /// A request the router answers; without keep-alive, nothing after it is read.
         case passing(keepAlive: Bool)
         case collecting(Collecting)
+        /// A PutEvents is read and waits for the store to commit its entries; what arrives meanwhile is kept in
+        /// `heldParts` and read after the answer, so answers keep the order of requests.
+        case answering
         /// A response with `Connection: close` is on its way; nothing more is read.
         case closing
     }
@@ -45,6 +48,8 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// A read asked for while the channel could not take more writes: answers to a client that does not read
     /// them must not pile up, so reading waits until the socket drains.
     private var readHeld = false
+    /// Request parts that arrived while a PutEvents waited for its commit.
+    private var heldParts: [NIOAny] = []
 
     /// - Parameter writer: in the same pipeline, next to the socket; answers are written through it.
     init(endpoint: EventsAPIEndpoint, writer: EncodedBytesWriter, dates: HTTPDateCache, serverName: String?) {
@@ -58,6 +63,8 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         let part = unwrapInboundIn(data)
         // On the state first, then the part: a switch over the pair copies both (and the request head within).
         switch state {
+        case .answering:
+            heldParts.append(data)
         case .idle:
             guard case .head(let head) = part else { return context.fireChannelRead(data) }
             if routerClosing {
@@ -99,7 +106,7 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func read(context: ChannelHandlerContext) {
-        guard context.channel.isWritable else {
+        guard context.channel.isWritable, !isAnswering else {
             readHeld = true
             return
         }
@@ -115,7 +122,7 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent, case .collecting = state {
+        if event is ChannelShouldQuiesceEvent, isCollectingOrAnswering {
             quiesceHeld = true
             return
         }
@@ -133,9 +140,36 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         return nil
     }
 
+    private var isAnswering: Bool {
+        if case .answering = state { return true }
+        return false
+    }
+
+    private var isCollectingOrAnswering: Bool {
+        switch state {
+        case .collecting, .answering: true
+        case .idle, .passing, .closing: false
+        }
+    }
+
     private func respond(to request: Collecting, context: ChannelHandlerContext) {
         let body: EventsAPIEndpoint.Body = request.tooLarge ? .tooLarge : .bytes(request.body ?? ByteBuffer())
-        let reply = endpoint.reply(target: request.target, body: body, contentType: request.contentType)
+        state = .answering
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        endpoint.reply(target: request.target, body: body, contentType: request.contentType) { reply in
+            // In memory the answer comes at once, on this loop; from a durable store, on the store's thread.
+            if eventLoop.inEventLoop {
+                loopBound.value.handler.answer(request, with: reply, context: loopBound.value.context)
+            } else {
+                eventLoop.execute { loopBound.value.handler.answer(request, with: reply, context: loopBound.value.context) }
+            }
+        }
+    }
+
+    private func answer(_ request: Collecting, with reply: EventsAPIReply, context: ChannelHandlerContext) {
+        guard case .answering = state else { return }
+        state = .idle
         let keepAlive = request.head.isKeepAlive && !quiesceHeld
         let bytes = encode(reply, version: request.head.version, keepAlive: keepAlive, allocator: context.channel.allocator)
         guard keepAlive else {
@@ -146,6 +180,23 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         writer.writeAndFlush(bytes)
         context.triggerUserOutboundEvent(HTTPResponseWritten(), promise: nil)
+        readHeldParts(context: context)
+    }
+
+    /// Reads what arrived while the answer was pending, until a request waits again; then reading resumes.
+    private func readHeldParts(context: ChannelHandlerContext) {
+        guard !heldParts.isEmpty || readHeld else { return }
+        var replayed = false
+        while !heldParts.isEmpty, !isAnswering {
+            channelRead(context: context, data: heldParts.removeFirst())
+            replayed = true
+        }
+        // The async channel behind us hands reads on at "read complete"; that one passed while these were held.
+        if replayed { context.fireChannelReadComplete() }
+        if !isAnswering, readHeld, context.channel.isWritable {
+            readHeld = false
+            context.read()
+        }
     }
 
     /// The whole response in one buffer, written below NIO's response encoder: one write instead of three,

@@ -1,6 +1,7 @@
 import Logging
 import Metrics
 import Prometheus
+import PushBridgeCore
 import ServiceLifecycle
 
 /// How `pushbridge serve` runs: metrics bootstrapped once, the server, then a graceful drain on the first signal.
@@ -30,6 +31,8 @@ public enum ServeRunner {
         let group = ServiceGroup(configuration: configuration)
         let signals = ShutdownSignals(logger: logger) { await group.triggerGracefulShutdown() }
         signals.install()
+        // Whatever happens to the group, what was submitted is committed and the data directory is released.
+        defer { runtime.store.close() }
         try await group.run()
         logger.info("PushBridge stopped")
     }

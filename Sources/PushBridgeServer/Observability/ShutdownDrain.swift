@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// The first step of a graceful shutdown: stop taking work (`/readyz` 503, new sockets and PutEvents refused),
 /// then let the delivery workers finish what is ready or in flight, and attempt the retries that fall due, up to
 /// `grace`. Messages still queued after that (a retry due later, or not reached in time) are reported per
-/// target; nothing is durable yet, so they are lost when the process exits.
+/// target: with a data directory they are kept and delivered after the next start; in memory they are lost.
 ///
 /// Run it in a service group after the application, so graceful shutdown reaches it first and the
 /// application (whose ``WebSocketShutdown`` closes sockets with 1001) only stops once it returns.
@@ -56,9 +56,11 @@ public struct ShutdownDrain: Service {
             logger.notice("Drained: no message left in any queue", metadata: ["pb.dlq.depth": "\(runtime.deadLetters.count)"])
             return
         }
+        let kept = runtime.router.store.isDurable
         for snapshot in left {
-            logger.warning(
-                "Still queued at shutdown; not kept (no durable storage)",
+            logger.log(
+                level: kept ? .notice : .warning,
+                kept ? "Still queued at shutdown; kept in the data directory for the next start" : "Still queued at shutdown; not kept (--in-memory)",
                 metadata: [
                     "pb.target": "\(snapshot.target)", "pb.depth": "\(snapshot.depth)", "pb.ready": "\(snapshot.ready)",
                     "pb.in_flight": "\(snapshot.inFlight)", "pb.waiting_retry": "\(snapshot.waitingForRetry)",

@@ -9,9 +9,9 @@ struct EventIngestTests {
     }
 
     @Test("Accepted entries get lower-case UUID event ids, failures keep their place")
-    func positional() throws {
+    func positional() async throws {
         let ingest = EventIngest(validator: PutEventsValidator(), router: makeRouter(deliverer: FakeDeliverer()))
-        let response = try ingest.putEvents(PutEventsRequest(entries: [entry(), PutEventsEntry(), entry(detailType: "Other")]))
+        let response = try await ingest.putEvents(PutEventsRequest(entries: [entry(), PutEventsEntry(), entry(detailType: "Other")]))
         #expect(response.entries.count == 3)
         #expect(response.failedEntryCount == 1)
         #expect(response.entries[1] == .missingSource)
@@ -27,9 +27,9 @@ struct EventIngestTests {
     }
 
     @Test("An unknown bus fails the entry; a bus ARN names the bus")
-    func buses() throws {
+    func buses() async throws {
         let ingest = EventIngest(validator: PutEventsValidator(), router: makeRouter(deliverer: FakeDeliverer()))
-        let response = try ingest.putEvents(
+        let response = try await ingest.putEvents(
             PutEventsRequest(entries: [entry(bus: "nope"), entry(bus: "arn:aws:events:us-east-1:123456789012:event-bus/default"), entry(bus: "")])
         )
         #expect(
@@ -41,8 +41,8 @@ struct EventIngestTests {
     }
 
     @Test("Whole-request errors propagate")
-    func wholeRequest() {
+    func wholeRequest() async {
         let ingest = EventIngest(validator: PutEventsValidator(), router: makeRouter(deliverer: FakeDeliverer()))
-        #expect(throws: AWSServiceError.self) { try ingest.putEvents(PutEventsRequest(entries: [])) }
+        await #expect(throws: AWSServiceError.self) { try await ingest.putEvents(PutEventsRequest(entries: [])) }
     }
 }

@@ -22,7 +22,7 @@ struct RedriveTests {
         #expect(entry.eventId == event.id)
         #expect(deliverer.delivered.isEmpty)
 
-        try router.redrive(entry)
+        try await router.redrive(entry)
         #expect(deadLetters.entry(id: entry.id) == nil)
         #expect(await eventually { deliverer.delivered.count == 1 })
         let delivered = try #require(deliverer.delivered.first)
@@ -34,12 +34,12 @@ struct RedriveTests {
     }
 
     @Test("Redriving to a target that no longer exists fails and keeps the dead letter")
-    func missingTarget() throws {
+    func missingTarget() async throws {
         let deadLetters = InMemoryDeadLetterStore()
         let router = makeRouter(deliverer: FakeDeliverer(), deadLetters: deadLetters)
         let entry = makeDeadLetter(id: "orphan", target: TargetKey(busName: "default", ruleName: "Gone", targetId: "T"))
         deadLetters.add(entry)
-        let error = #expect(throws: AWSServiceError.self) { try router.redrive(entry) }
+        let error = await #expect(throws: AWSServiceError.self) { try await router.redrive(entry) }
         #expect(error?.code == "ResourceNotFoundException")
         #expect(deadLetters.entry(id: "orphan") != nil)
     }
