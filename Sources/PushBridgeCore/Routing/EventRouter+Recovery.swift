@@ -30,9 +30,9 @@ extension EventRouter {
     }
 
     private func restoreBuses(_ buses: [StoredBus], summary: inout RecoverySummary) {
-        state.withLock { state in
-            for stored in buses where state.buses[stored.name] == nil {
-                state.buses[stored.name] = Bus(name: stored.name, arn: stored.arn, description: stored.description, createdAt: stored.createdAt)
+        self.buses.withLock { known in
+            for stored in buses where known[stored.name] == nil {
+                known[stored.name] = Bus(name: stored.name, arn: stored.arn, description: stored.description, createdAt: stored.createdAt)
                 summary.buses += 1
             }
         }
@@ -52,9 +52,9 @@ extension EventRouter {
                     )
                 }
             }
-            let restored = state.withLock { state -> Bool in
-                guard var bus = state.buses.removeValue(forKey: stored.busName) else { return false }
-                defer { state.buses[stored.busName] = bus }
+            let restored = buses.withLock { buses -> Bool in
+                guard var bus = buses.removeValue(forKey: stored.busName) else { return false }
+                defer { buses[stored.busName] = bus }
                 let rule = RuleDefinition(
                     name: stored.name,
                     busName: stored.busName,
