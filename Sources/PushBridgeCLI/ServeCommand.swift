@@ -316,7 +316,8 @@ struct ServeCommand: AsyncParsableCommand {
                 switch error.kind {
                 case .locked: ""
                 case .unreadable: " Move the file aside to start empty (its events are then not delivered), or restore it from a backup."
-                case .writeFailed, .closed: " Check the directory's free space and permissions, or start with --in-memory."
+                case .inaccessible, .writeFailed, .closed:
+                    " Check that the directory can be written (permissions, a read-only or full file system), or start with another --data-dir or --in-memory."
                 }
             FileHandle.standardError.write(Data("pushbridge: cannot start: \(error)\(advice)\n".utf8))
             throw ExitCode(1)

@@ -41,7 +41,7 @@ final class ChangeApplier {
                 ])
             }
         case .reschedule(let key, let attempts, let dueAt):
-            let attemptsJSON = attempts.isEmpty ? nil : String(decoding: try encoder.encode(attempts), as: UTF8.self)
+            let attemptsJSON = attempts.isEmpty ? nil : AttemptsJSON.encode(attempts)
             try db.cachedStatement(sql: Self.reschedule).execute(arguments: [
                 attemptsJSON, dueAt?.milliseconds, key.eventId, key.target.busName, key.target.ruleName, key.target.targetId,
             ])

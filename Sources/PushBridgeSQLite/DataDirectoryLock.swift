@@ -19,26 +19,18 @@ final class DataDirectoryLock: Sendable {
 
     /// Creates `directory` (mode 0700: events are private) when missing, then takes the lock.
     init(directory: String) throws(EventStoreError) {
-        do {
-            try FileManager.default.createDirectory(
-                atPath: directory,
-                withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700]
-            )
-        } catch {
-            throw EventStoreError(.unreadable, path: directory, reason: "cannot create the data directory: \(error)")
-        }
+        try Self.createDirectories(directory)
         let path = directory + "/" + Self.fileName
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw EventStoreError(.unreadable, path: path, reason: "cannot open the lock file: \(Self.lastErrorText())")
+            throw EventStoreError(.inaccessible, path: path, reason: "cannot open the lock file: \(Self.lastErrorText())")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             let holder = Self.readPid(descriptor)
             close(descriptor)
             guard code == EWOULDBLOCK else {
-                throw EventStoreError(.unreadable, path: path, reason: "cannot lock: \(String(cString: strerror(code)))")
+                throw EventStoreError(.inaccessible, path: path, reason: "cannot lock: \(String(cString: strerror(code)))")
             }
             // An empty file means the holder has locked but not written its pid yet.
             throw EventStoreError(
@@ -74,4 +66,23 @@ final class DataDirectoryLock: Sendable {
     }
 
     private static func lastErrorText() -> String { String(cString: strerror(errno)) }
+
+    /// `mkdir -p` with mode 0700 for what it creates, naming the first path that cannot be made and the system's
+    /// reason (FileManager's error text is not one an operator should have to read).
+    private static func createDirectories(_ directory: String) throws(EventStoreError) {
+        var path = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/", omittingEmptySubsequences: true) {
+            path += "/" + component
+            var status = stat()
+            if stat(path, &status) == 0 {
+                guard (status.st_mode & S_IFMT) == S_IFDIR else {
+                    throw EventStoreError(.inaccessible, path: path, reason: "cannot create the data directory: a file is in the way")
+                }
+                continue
+            }
+            guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+                throw EventStoreError(.inaccessible, path: path, reason: "cannot create the data directory: \(lastErrorText())")
+            }
+        }
+    }
 }

@@ -9,7 +9,11 @@ extension EventStoreError {
         case let error as EventStoreError:
             self.init(kind, path: error.path ?? path, reason: error.reason)
         case let error as DatabaseError:
-            self.init(kind, path: path, reason: error.message ?? "SQLite error \(error.extendedResultCode.rawValue)")
+            // Only a file that is not a database, or a corrupt one, is unreadable (moving it aside is the advice);
+            // a read-only, full or unwritable place is the directory's problem, not the file's.
+            let placeFaults: [ResultCode] = [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_PERM, .SQLITE_AUTH]
+            let actualKind = kind == .unreadable && placeFaults.contains(error.resultCode) ? .inaccessible : kind
+            self.init(actualKind, path: path, reason: error.message ?? "SQLite error \(error.extendedResultCode.rawValue)")
         default:
             self.init(kind, path: path, reason: String(describing: error))
         }

@@ -191,46 +191,56 @@ final class GroupCommitWriter: Sendable {
             for submission in batch { submission.completion?(result) }
         case .failure(let error):
             failureStreak += 1
+            // On a full disk most of the room is in the -wal file; folding it into the database and truncating it
+            // is what lets deliveries (deletions) free space again. Best effort: it may fail for the same reason.
+            _ = try? database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            let retried = requeue(batch, failureStreak: failureStreak)
+            // Once per streak: a full disk fails every commit until room is made.
             if failureStreak == 1 {
                 logger.error(
-                    "commit failed; changes nobody waits for are kept and retried",
-                    metadata: ["path": "\(path)", "reason": "\(error.reason)"]
+                    "commit failed; changes without a completion are kept and retried",
+                    metadata: ["path": "\(path)", "reason": "\(error.reason)", "retriedChanges": "\(retried)"]
                 )
             }
-            requeue(batch, failureStreak: failureStreak)
             for submission in batch { submission.completion?(result) }
         }
     }
 
-    /// Puts the failed submissions without a completion back at the head, within the backlog limit.
-    private func requeue(_ batch: [Submission], failureStreak: Int) {
+    /// Puts the failed submissions without a completion back at the head, within the backlog limit; returns how
+    /// many changes are kept.
+    private func requeue(_ batch: [Submission], failureStreak: Int) -> Int {
         var retry = batch.filter { $0.completion == nil && !$0.changes.isEmpty }
-        let (stopping, dropped) = state.withLock { state -> (Bool, Int) in
-            state.failedTransactionCount += 1
+        var count = retry.reduce(0) { $0 + $1.changes.count }
+        let stopping = state.withLock { $0.stopping }
+        if stopping {
             // Closing: the process is going away, and retrying a failing disk forever would hang it.
-            if state.stopping { return (true, retry.reduce(0) { $0 + $1.changes.count }) }
-            var count = retry.reduce(0) { $0 + $1.changes.count }
-            var dropped = 0
-            var drop = 0
-            while count > retryBacklogLimit, drop < retry.count {
-                count -= retry[drop].changes.count
-                dropped += retry[drop].changes.count
-                drop += 1
+            state.withLock { $0.failedTransactionCount += 1 }
+            if count > 0 {
+                logger.error(
+                    "closing while commits fail: \(count) updates (deliveries, retry times, dead-letter changes) were not recorded; accepted events are kept, and some may be delivered again after the next start",
+                    metadata: ["path": "\(path)"]
+                )
             }
-            retry.removeFirst(drop)
+            return 0
+        }
+        var dropped = 0
+        var drop = 0
+        while count > retryBacklogLimit, drop < retry.count {
+            count -= retry[drop].changes.count
+            dropped += retry[drop].changes.count
+            drop += 1
+        }
+        retry.removeFirst(drop)
+        // 10 ms, doubling, at most 1 s: a full disk is not polled in a loop, a passing error retries soon.
+        let delay = min(1.0, 0.01 * pow(2, Double(min(failureStreak - 1, 10))))
+        state.withLock { state in
+            state.failedTransactionCount += 1
             state.retry = retry
-            // 10 ms, doubling, at most 1 s: a full disk is not polled in a loop, a passing error retries soon.
-            let delay = min(1.0, 0.01 * pow(2, Double(min(failureStreak - 1, 10))))
             state.retryNotBefore = Date(timeIntervalSinceNow: delay)
-            return (false, dropped)
         }
-        if stopping, dropped > 0 {
-            logger.error("closing with a failing database: \(dropped) changes are lost", metadata: ["path": "\(path)"])
-        } else if dropped > 0 {
-            logger.error(
-                "retry backlog over \(retryBacklogLimit) changes: dropped the \(dropped) oldest",
-                metadata: ["path": "\(path)"]
-            )
+        if dropped > 0 {
+            logger.error("retry backlog over \(retryBacklogLimit) changes: dropped the \(dropped) oldest", metadata: ["path": "\(path)"])
         }
+        return count
     }
 }

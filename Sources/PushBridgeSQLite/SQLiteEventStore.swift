@@ -11,8 +11,8 @@ import Darwin
 /// The durable ``EventStore`` of one node: a SQLite database in WAL mode in a data directory that one server at a
 /// time may use (an exclusive `flock` on `pushbridge.lock`).
 ///
-/// Writes go through one writer thread that commits everything pending as one transaction (group commit); see
-/// ``GroupCommitWriter``. Reads happen once, in ``recover()``, before the server takes requests.
+/// Writes go through one writer thread that commits everything pending as one transaction (group commit). Reads
+/// happen once, in ``recover()``, before the server takes requests.
 public final class SQLiteEventStore: EventStore {
     public static let databaseFileName = "pushbridge.sqlite"
 

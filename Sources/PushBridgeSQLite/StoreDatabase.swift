@@ -6,8 +6,8 @@ enum StoreDatabase {
     static func open(path: String, synchronous: SQLiteEventStore.Synchronous, maximumPageCount: Int?) throws(EventStoreError) -> DatabaseQueue {
         var configuration = Configuration()
         configuration.label = "PushBridgeSQLite"
-        // The directory lock keeps other servers out; a busy database means an outside tool (sqlite3 reading a
-        // copy of the state), and waiting for it beats failing a commit.
+        // The directory lock keeps other servers out; a busy database means an outside tool (the sqlite3 shell
+        // inspecting it), and waiting for it beats failing a commit.
         configuration.busyMode = .timeout(5)
         let database: DatabaseQueue
         do {

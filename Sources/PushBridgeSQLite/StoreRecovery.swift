@@ -4,7 +4,7 @@ import PushBridgeCore
 
 /// Reads everything the store keeps, in creation or acceptance order. Runs once at start, over possibly
 /// millions of messages: rows are read from cursors, column by column, and what most messages lack (attempts, a
-/// due time) is decoded only when present.
+/// due time) is decoded only when present, attempts by ``AttemptsJSON``.
 enum StoreRecovery {
     static func read(_ db: Database) throws -> RecoveredState {
         var state = RecoveredState()
@@ -95,7 +95,7 @@ enum StoreRecovery {
             if !row.hasNull(atIndex: 6) {
                 let json: String = try row.decode(atIndex: 6)
                 do {
-                    attempts = try decoder.decode([DeliveryAttempt].self, from: Data(json.utf8))
+                    attempts = try AttemptsJSON.decode(json) ?? decoder.decode([DeliveryAttempt].self, from: Data(json.utf8))
                 } catch {
                     throw RecoveryFailure(reason: "the attempts of message \(eventId) to \(target) are not valid JSON: \(error)")
                 }

@@ -66,7 +66,28 @@ struct DataDirectoryTests {
         }
     }
 
-    @Test("A directory where the database file should be is unreadable")
+    @Test("A database whose pages are overwritten is unreadable, at open or at recovery, never a trap")
+    func corruptPages() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try openStore(directory)
+            try await store.commit((0..<50).map { .accept(event("e\($0)", bytes: 2_000), messages: [message(target())]) })
+            store.close()
+            let path = directory + "/pushbridge.sqlite"
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            #expect(bytes.count > 8_192)
+            for index in 4_096..<bytes.count { bytes[index] = 0xA5 }  // everything after page 1 (the schema)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try recoverAfterRestart(directory)
+                Issue.record("a corrupt database was read")
+            } catch let error as EventStoreError {
+                #expect(error.kind == .unreadable)
+                #expect(error.path == path)
+            }
+        }
+    }
+
+    @Test("A directory where the database file should be makes the place inaccessible, not the file unreadable")
     func directoryInsteadOfFile() async throws {
         try await withTemporaryDirectory { directory in
             try FileManager.default.createDirectory(atPath: directory + "/pushbridge.sqlite", withIntermediateDirectories: true)
@@ -74,8 +95,24 @@ struct DataDirectoryTests {
             do {
                 _ = try openStore(directory)
             } catch let error as EventStoreError {
-                #expect(error.kind == .unreadable)
+                #expect(error.kind == .inaccessible)
                 #expect(error.path == directory + "/pushbridge.sqlite")
+            }
+        }
+    }
+
+    @Test("A data directory that cannot be created names the first path that cannot be made, and why")
+    func uncreatableDirectory() async throws {
+        try await withTemporaryDirectory { directory in
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data("not a directory".utf8).write(to: URL(fileURLWithPath: directory + "/file"))
+            do {
+                _ = try openStore(directory + "/file/data")
+                Issue.record("opened a data directory under a file")
+            } catch let error as EventStoreError {
+                #expect(error.kind == .inaccessible)
+                #expect(error.path == directory + "/file")
+                #expect(error.reason.contains("a file is in the way"), "\(error)")
             }
         }
     }

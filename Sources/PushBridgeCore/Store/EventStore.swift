@@ -187,6 +187,8 @@ public struct EventStoreError: Error, Sendable, Equatable, CustomStringConvertib
     public enum Kind: String, Sendable {
         /// Another process holds the data directory.
         case locked
+        /// The data directory cannot be created, locked or written (permissions, a read-only or full file system).
+        case inaccessible
         /// The database could not be opened or read (corrupt, not a database, unreadable).
         case unreadable
         /// A commit failed (disk full, I/O error, read-only file system).
