@@ -108,6 +108,8 @@ let package = Package(
                 "PushBridgeJSON",
                 "EventPatterns",
                 "CivilTime",
+                "AWSSigV4",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -179,6 +181,7 @@ let package = Package(
             name: "PushBridgeServerTests",
             dependencies: [
                 "PushBridgeServer",
+                "AWSSigV4",
                 "PushBridgeCore",
                 "PushBridgeSQLite",
                 "PushBridgeJSON",

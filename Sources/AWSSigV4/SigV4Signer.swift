@@ -142,18 +142,10 @@ public struct SigV4Signer: Sendable {
         [algorithm, amzDate.dateTime, scope, sha256Hex(Array(canonicalRequest.utf8))].joined(separator: "\n")
     }
 
-    /// Derives the day-scoped signing key (`AWS4`+secret → date → region → service → `aws4_request`) and signs.
+    /// Derives the day-scoped signing key and signs.
     func signature(stringToSign: String, date: AmzDate) -> String {
-        let secret = SymmetricKey(data: Array("AWS4\(credentials.secretAccessKey)".utf8))
-        let dateKey = Self.hmac(secret, date.date)
-        let regionKey = Self.hmac(dateKey, region)
-        let serviceKey = Self.hmac(regionKey, service)
-        let signingKey = Self.hmac(serviceKey, "aws4_request")
-        return Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey))
-    }
-
-    private static func hmac(_ key: SymmetricKey, _ message: String) -> SymmetricKey {
-        SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: key))
+        let key = SigningKey.derive(secretAccessKey: credentials.secretAccessKey, date: date.date, region: region, service: service)
+        return SigningKey.signature(of: stringToSign, with: key)
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String {

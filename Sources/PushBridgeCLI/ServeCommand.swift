@@ -153,6 +153,22 @@ struct ServeCommand: AsyncParsableCommand {
     var adminTokenFile: String?
 
     @Option(
+        help: """
+            AWS CLI credentials file ([profile] sections with aws_access_key_id and aws_secret_access_key): the Events API \
+            and @connections then take only requests signed (SigV4) with one of its key pairs. [env: PUSHBRIDGE_AWS_CREDENTIALS_FILE]
+            """
+    )
+    var awsCredentialsFile: String?
+
+    @Option(
+        help: """
+            File of bearer tokens, one a line (# comments), that POST /events accepts. With it or --aws-credentials-file, \
+            unauthenticated requests to the Events API, @connections and /events are refused. [env: PUSHBRIDGE_INGEST_TOKENS_FILE]
+            """
+    )
+    var ingestTokensFile: String?
+
+    @Option(
         help:
             "On SIGTERM/SIGINT, seconds to let in-flight deliveries finish before closing; a second signal exits at once. [env: PUSHBRIDGE_SHUTDOWN_GRACE] (default: 10)"
     )
@@ -223,6 +239,8 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.outboundPolicy = OutboundPolicy(denied: ranges)
         }
         configuration.rulesFile = try setting(config, "CONFIG")
+        configuration.awsCredentialsFile = try setting(awsCredentialsFile, "AWS_CREDENTIALS_FILE").flatMap { $0.isEmpty ? nil : $0 }
+        configuration.ingestTokensFile = try setting(ingestTokensFile, "INGEST_TOKENS_FILE").flatMap { $0.isEmpty ? nil : $0 }
         if let seconds = try bounded(outboundTimeout, "OUTBOUND_TIMEOUT", FlagRange.timeoutSeconds, "seconds") {
             configuration.outboundTimeout = .milliseconds(Int64((seconds * 1000).rounded(.up)))
         }

@@ -17,6 +17,8 @@ public enum PushBridgeApplication {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> (application: some ApplicationProtocol, runtime: PushBridgeRuntime) {
         let serverName = "PushBridge"
+        // Before the data directory is opened: a bad credentials or tokens file stops the start untouched.
+        let authentication = try InboundAuthentication.load(configuration, logger: logger)
         let runtime = try PushBridgeRuntime(
             configuration: configuration,
             observer: operations.observer,
@@ -31,10 +33,11 @@ public enum PushBridgeApplication {
             api: EventsAPI(runtime: runtime),
             metrics: operations.metrics,
             readiness: operations.readiness,
-            logger: logger
+            logger: logger,
+            authentication: authentication
         )
         EventsAPIRoutes(endpoint: eventsEndpoint).register(on: router)
-        ConnectionsAPIRoutes(runtime: runtime).register(on: router)
+        ConnectionsAPIRoutes(runtime: runtime, authentication: authentication).register(on: router)
 
         let gateway = WebSocketGateway(
             runtime: runtime,

@@ -277,6 +277,30 @@ def test_put_events_reports_failed_entries_with_exit_5(server):
     assert code == 1 and "Cannot read" in err
 
 
+def test_put_events_sends_the_ingest_token():
+    # A home of its own: a second server would overwrite the module server's admin token file.
+    with tempfile.TemporaryDirectory(prefix="pushbridge-cli-ingest-") as home:
+        tokens = os.path.join(home, "ingest-tokens")
+        with open(tokens, "w") as f:
+            f.write("# for the CLI test\ncli-ingest-token-0123456789\n")
+        os.chmod(tokens, 0o600)
+        server = Server(home, "--ingest-tokens-file", tokens)
+        try:
+            event = ["put-events", "--source", "cli", "--detail-type", "t", "--detail", "{}"]
+            code, out, err = run(server, *event)
+            assert code == 3, err
+            assert "UnauthorizedException" in err and "--ingest-token" in err
+            code, out, err = run(server, *event, "--ingest-token", "wrong")
+            assert code == 3 and "Unknown bearer token" in err, err
+            code, out, err = run(server, *event, "--ingest-token", "cli-ingest-token-0123456789")
+            assert code == 0, err
+            code, out, err = run(server, *event, env={"PUSHBRIDGE_INGEST_TOKEN": "cli-ingest-token-0123456789"})
+            assert code == 0, err
+            assert "cli-ingest-token-0123456789" not in server.log()
+        finally:
+            server.stop()
+
+
 def test_dlq_list_show_redrive_delete_purge(server):
     run(server, "dlq", "purge", "--all")
     dead_letter(server, 3)

@@ -13,6 +13,7 @@ struct PutEventsCommand: ClientCommand {
               pushbridge put-events --source shop --detail-type "Entity Updated" --detail '{"entityId":"e1","message":"hi"}'
               pushbridge put-events --entries events.json
               echo '[{"Source":"a","DetailType":"b","Detail":"{}"}]' | pushbridge put-events --entries -
+              PUSHBRIDGE_INGEST_TOKEN=… pushbridge put-events --entries events.json   # a server with --ingest-tokens-file
 
             \(exitCodesHelp)
             """
@@ -35,6 +36,9 @@ struct PutEventsCommand: ClientCommand {
     @Option(help: "A file of PutEvents entries (JSON); `-` for standard input.")
     var entries: String?
 
+    @Option(help: "Bearer token, for a server started with --ingest-tokens-file. [env: PUSHBRIDGE_INGEST_TOKEN]")
+    var ingestToken: String?
+
     func validate() throws {
         if entries != nil {
             if source != nil || detailType != nil || detail != nil {
@@ -48,12 +52,17 @@ struct PutEventsCommand: ClientCommand {
     func execute(_ client: AdminClient) async throws {
         let list = try entryList()
         let body = try JSONSerialization.data(withJSONObject: ["Entries": list])
-        let reply = try await client.send("POST", "/events", headers: [("Content-Type", "application/json")], body: Array(body))
+        var headers = [("Content-Type", "application/json")]
+        if let token = ingestToken ?? ProcessInfo.processInfo.environment["PUSHBRIDGE_INGEST_TOKEN"], !token.isEmpty {
+            headers.append(("Authorization", "Bearer \(token)"))
+        }
+        let reply = try await client.send("POST", "/events", headers: headers, body: Array(body))
         guard reply.status == 200 else {
             let object = reply.object
             throw CLIFailure(
-                status: .failure,
-                message: "PutEvents refused (HTTP \(reply.status)): \(Format.text(object["__type"])): \(Format.text(object["message"]))"
+                status: reply.status == 401 ? .unauthorized : .failure,
+                message: "PutEvents refused (HTTP \(reply.status)): \(Format.text(object["__type"])): \(Format.text(object["message"]))",
+                hint: reply.status == 401 ? "Pass a token of the server's --ingest-tokens-file with --ingest-token or PUSHBRIDGE_INGEST_TOKEN." : nil
             )
         }
         let results = reply.object["Entries"] as? [[String: Any]] ?? []

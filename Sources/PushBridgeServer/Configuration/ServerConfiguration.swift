@@ -61,6 +61,12 @@ public struct ServerConfiguration: Sendable {
     public var rulesFile: String?
     /// The bearer token of the admin API (`/admin/`); nil keeps the admin API closed (a random token nobody knows).
     public var adminToken: String?
+    /// An AWS CLI credentials file (`[profile]` sections with `aws_access_key_id` and `aws_secret_access_key`):
+    /// requests to the Events API and @connections must then be signed (SigV4) with one of its key pairs.
+    public var awsCredentialsFile: String?
+    /// Bearer tokens, one a line, that `POST /events` accepts; with it (or `awsCredentialsFile`) unauthenticated
+    /// requests to the Events API, @connections and `POST /events` are refused.
+    public var ingestTokensFile: String?
 
     public init() {}
 

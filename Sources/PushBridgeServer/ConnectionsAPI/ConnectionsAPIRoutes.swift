@@ -1,3 +1,4 @@
+import AWSSigV4
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -8,13 +9,48 @@ import PushBridgeJSON
 /// API Gateway's Management API: `POST|GET|DELETE [/{stage}]/@connections/{id}`.
 struct ConnectionsAPIRoutes {
     let runtime: PushBridgeRuntime
+    /// Set when `--aws-credentials-file` or `--ingest-tokens-file` is: requests must be signed (service `execute-api`).
+    var authentication: InboundAuthentication? = nil
 
     func register(on router: Router<PushBridgeRequestContext>) {
         for prefix in ["", "/\(runtime.configuration.stage)"] {
             router.post("\(prefix)/@connections/:id") { request, context in try await self.post(request, context: context) }
-            router.get("\(prefix)/@connections/:id") { _, context in self.get(context: context) }
-            router.delete("\(prefix)/@connections/:id") { _, context in self.delete(context: context) }
+            router.get("\(prefix)/@connections/:id") { request, context in
+                if let refused = await self.refusal(of: request) { return refused }
+                return self.get(context: context)
+            }
+            router.delete("\(prefix)/@connections/:id") { request, context in
+                if let refused = await self.refusal(of: request) { return refused }
+                return self.delete(context: context)
+            }
         }
+    }
+
+    /// API Gateway's answer to a request it cannot authenticate, whatever the reason (the log says which):
+    /// 403 `ForbiddenException` `{"message":"Forbidden"}`, which boto3 raises as `ForbiddenException`.
+    private func forbidden() -> Response {
+        AWSResponses.restError(status: .forbidden, type: "ForbiddenException", message: "Forbidden", requestId: UUIDRequestId.next())
+    }
+
+    /// GetConnection and DeleteConnection carry no body, but a signature covers whatever body is sent: it is read
+    /// (within the message limit) only when authentication is on.
+    private func refusal(of request: Request) async -> Response? {
+        guard let authentication else { return nil }
+        guard case .proceed(let signature) = authentication.checkSignedHead(InboundRequestHead(request.head), api: .connections),
+            let pending = signature
+        else { return forbidden() }
+        guard let body = try? await request.body.collect(upTo: runtime.configuration.maximumMessageSize) else { return tooLarge() }
+        return authentication.finish(pending, body: body, api: .connections) == nil ? nil : forbidden()
+    }
+
+    private func tooLarge() -> Response {
+        let limit = runtime.configuration.maximumMessageSize
+        return AWSResponses.restError(
+            status: .contentTooLarge,
+            type: "PayloadTooLargeException",
+            message: "Message too long: the limit is \(limit) bytes.",
+            requestId: UUIDRequestId.next()
+        )
     }
 
     /// The id as sent, percent-decoded (`=` arrives as `%3D`).
@@ -30,18 +66,21 @@ struct ConnectionsAPIRoutes {
     /// PostToConnection: the raw body becomes one text frame on that socket.
     func post(_ request: Request, context: PushBridgeRequestContext) async throws -> Response {
         let id = connectionId(context)
-        let limit = runtime.configuration.maximumMessageSize
+        // The head is checked before the body is read; the body finishes the check once it is in.
+        var pending: PendingSignature?
+        if let authentication {
+            guard case .proceed(let signature) = authentication.checkSignedHead(InboundRequestHead(request.head), api: .connections),
+                let signature
+            else { return forbidden() }
+            pending = signature
+        }
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: limit)
+            body = try await request.body.collect(upTo: runtime.configuration.maximumMessageSize)
         } catch {
-            return AWSResponses.restError(
-                status: .contentTooLarge,
-                type: "PayloadTooLargeException",
-                message: "Message too long: the limit is \(limit) bytes.",
-                requestId: UUIDRequestId.next()
-            )
+            return tooLarge()
         }
+        if let authentication, let pending, authentication.finish(pending, body: body, api: .connections) != nil { return forbidden() }
         // The body becomes a text frame, and RFC 6455 allows only UTF-8 in those.
         guard WebSocketConnectionHandler.isValidUTF8(body) else {
             return AWSResponses.restError(

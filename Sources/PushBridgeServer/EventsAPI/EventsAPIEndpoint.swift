@@ -1,3 +1,4 @@
+import AWSSigV4
 import Logging
 import NIOCore
 import PushBridgeCore
@@ -22,14 +23,28 @@ struct EventsAPIEndpoint: Sendable {
     let metrics: PushBridgeMetrics
     let readiness: Readiness
     let logger: Logger
+    /// Set when `--aws-credentials-file` or `--ingest-tokens-file` is: every request is checked first.
+    var authentication: InboundAuthentication? = nil
 
     /// JSON escaping can double a detail's size; anything beyond is certainly over the entries limit.
     var bodyLimit: Int { max(1024 * 1024, api.runtime.configuration.maximumPutEventsSize * 4) }
 
     /// Answers through `completion`: at once, or once the store committed what the request changed (the accepted
     /// entries of a PutEvents, a rule or target of the other operations), from the store's thread.
-    /// - Parameter target: the `X-Amz-Target` header; nil when it is missing.
-    func reply(target: String?, body: Body, contentType: String, completion: @escaping @Sendable (EventsAPIReply) -> Void) {
+    /// - Parameters:
+    ///   - target: the `X-Amz-Target` header; nil when it is missing.
+    ///   - request: the request's head, read only when authentication is on.
+    func reply(
+        target: String?,
+        body: Body,
+        contentType: String,
+        request: @autoclosure () -> InboundRequestHead,
+        completion: @escaping @Sendable (EventsAPIReply) -> Void
+    ) {
+        if authentication != nil, let refusal = authenticationRefusal(of: request, body: body, contentType: contentType) {
+            if target == Self.putEventsTarget, let errorType = refusal.errorType { metrics.eventsRejected(code: errorType) }
+            return completion(refusal)
+        }
         guard let target else {
             let error = AWSServiceError(
                 code: "UnknownOperationException",
@@ -53,9 +68,9 @@ struct EventsAPIEndpoint: Sendable {
         }
     }
 
-    func reply(target: String?, body: Body, contentType: String) async -> EventsAPIReply {
+    func reply(target: String?, body: Body, contentType: String, request: @autoclosure () -> InboundRequestHead) async -> EventsAPIReply {
         await withCheckedContinuation { continuation in
-            reply(target: target, body: body, contentType: contentType) { continuation.resume(returning: $0) }
+            reply(target: target, body: body, contentType: contentType, request: request()) { continuation.resume(returning: $0) }
         }
     }
 

@@ -12,6 +12,8 @@ struct EventsAPIReply: Sendable, Equatable {
     /// `Retry-After` in seconds, when the server asks the client to come back later.
     var retryAfter: Int?
     var body: String
+    /// `WWW-Authenticate`, on 401 answers only.
+    var wwwAuthenticate: String? = nil
 
     static func success(_ body: String, contentType: String) -> EventsAPIReply {
         EventsAPIReply(status: 200, contentType: contentType, requestId: UUIDRequestId.next(), errorType: nil, retryAfter: nil, body: body)

@@ -1,3 +1,4 @@
+import AWSSigV4
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -25,7 +26,7 @@ struct EventsAPIRoutes {
         } catch {
             body = .tooLarge
         }
-        return await endpoint.reply(target: target, body: body, contentType: contentType).response
+        return await endpoint.reply(target: target, body: body, contentType: contentType, request: InboundRequestHead(request.head)).response
     }
 }
 
@@ -34,6 +35,7 @@ extension EventsAPIReply {
         var headers: HTTPFields = [.contentType: contentType, .amznRequestId: requestId]
         if let errorType { headers[.amznErrorType] = errorType }
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let wwwAuthenticate { headers[.wwwAuthenticate] = wwwAuthenticate }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

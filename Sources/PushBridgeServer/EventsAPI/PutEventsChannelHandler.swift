@@ -1,3 +1,4 @@
+import AWSSigV4
 import NIOCore
 import NIOHTTP1
 
@@ -157,7 +158,7 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         state = .answering
         let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        endpoint.reply(target: request.target, body: body, contentType: request.contentType) { reply in
+        endpoint.reply(target: request.target, body: body, contentType: request.contentType, request: InboundRequestHead(request.head)) { reply in
             // In memory the answer comes at once, on this loop; from a durable store, on the store's thread.
             if eventLoop.inEventLoop {
                 loopBound.value.handler.answer(request, with: reply, context: loopBound.value.context)
@@ -217,6 +218,7 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         header("x-amzn-RequestId: ", reply.requestId)
         if let errorType = reply.errorType { header("x-amzn-ErrorType: ", errorType) }
         if let retryAfter = reply.retryAfter { header("Retry-After: ", String(retryAfter)) }
+        if let wwwAuthenticate = reply.wwwAuthenticate { header("WWW-Authenticate: ", wwwAuthenticate) }
         header("Content-Length: ", String(reply.body.utf8.count))
         header("Date: ", dates.now)
         if let serverName { header("Server: ", serverName) }
