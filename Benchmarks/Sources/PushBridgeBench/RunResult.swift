@@ -44,6 +44,24 @@ struct RunResult: Codable, Sendable {
     var rssPeakKB: Int?
     var bytesPerConnection: Double?
 
+    // Durable runs (`Scripts/bench` writes these lines itself). "journal": the data directory after a run.
+    var journalBytes: Int?
+    var journalBytesAfterStop: Int?
+    var eventsIngested: Int?
+    // "recovery": a durable server filled with queued messages, killed (-9) and started again.
+    var targetMessages: Int?
+    var queuedBeforeKill: Int?
+    var waitingBeforeKill: Int?
+    var fillSeconds: Double?
+    var rssBeforeKillKB: Int?
+    var recoveredMessages: Int?
+    var recoveredWaiting: Int?
+    var recoveryReadSeconds: Double?
+    var recoveryWallSeconds: Double?
+    var recoveryCPUSeconds: Double?
+    /// The 1-minute load average when the measurement started (other work on the cores shows here).
+    var loadAverage: Double?
+
     init(label: String, system: String, scenario: String) {
         self.label = label
         self.system = system

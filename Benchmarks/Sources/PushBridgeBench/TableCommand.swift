@@ -8,6 +8,8 @@ struct TableCommand: ParsableCommand {
 
     @Argument(help: "Files of JSON result lines.") var files: [String]
     @Option(help: "A result is flagged as client-bound at this fraction of the generator's ceiling.") var clientBoundFraction = 0.7
+    @Flag(help: "Print the table of durable runs (label suffix -durable) against in-memory ones, journal sizes and recovery instead.")
+    var durable = false
 
     func run() throws {
         var results: [RunResult] = []
@@ -18,7 +20,11 @@ struct TableCommand: ParsableCommand {
                 if let result = try? decoder.decode(RunResult.self, from: Data(line.utf8)) { results.append(result) }
             }
         }
-        print(Self.render(results, clientBoundFraction: clientBoundFraction))
+        if durable {
+            print(Self.renderDurable(results, clientBoundFraction: clientBoundFraction))
+        } else {
+            print(Self.render(results, clientBoundFraction: clientBoundFraction))
+        }
     }
 
     struct Metric {
@@ -29,7 +35,7 @@ struct TableCommand: ParsableCommand {
         var target: Target? = nil
     }
 
-    enum Format { case number, micros, percent, bytes, count }
+    enum Format { case number, micros, percent, bytes, count, seconds }
 
     enum Target {
         case ratioAtMost(Double)
@@ -132,7 +138,15 @@ struct TableCommand: ParsableCommand {
         }
     }
 
-    static func render(_ results: [RunResult], clientBoundFraction: Double) -> String {
+    /// Results of durable runs, the journal sizes and the recovery measurement, which only the durable table shows.
+    static func isDurableOnly(_ result: RunResult) -> Bool {
+        result.label.hasSuffix(durableSuffix) || result.scenario == "journal" || result.scenario == "recovery"
+    }
+
+    static let durableSuffix = "-durable"
+
+    static func render(_ allResults: [RunResult], clientBoundFraction: Double) -> String {
+        let results = allResults.filter { !isDurableOnly($0) }
         var labels: [String] = []
         for result in results where !labels.contains(result.label) { labels.append(result.label) }
         func group(_ label: String, _ system: String) -> [RunResult] { results.filter { $0.label == label && $0.system == system } }
@@ -248,6 +262,10 @@ struct TableCommand: ParsableCommand {
             if value >= 10_000 { return String(format: "%.1f ms", value / 1000) }
             if value >= 100 { return String(format: "%.0f µs", value) }
             return String(format: "%.2f µs", value)
+        case .seconds:
+            if value >= 100 { return String(format: "%.0f s", value) }
+            if value >= 1 { return String(format: "%.2f s", value) }
+            return String(format: "%.0f ms", value * 1000)
         case .bytes:
             if abs(value) >= 10 * 1024 * 1024 { return String(format: "%.0f MiB", value / 1024 / 1024) }
             if abs(value) >= 10 * 1024 { return String(format: "%.0f KiB", value / 1024) }
