@@ -26,6 +26,10 @@ enum StoreDatabase {
                 try db.execute(sql: "PRAGMA synchronous = \(synchronous.pragmaValue)")
                 // Keeps the -wal file from staying at its high-water mark after a burst.
                 try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+                // Recovery reads the whole file once: through a memory map, not a read call per page (a third of
+                // its time went to the kernel), and with a cache that holds the hot pages of a large queue.
+                try db.execute(sql: "PRAGMA mmap_size = 1073741824")
+                try db.execute(sql: "PRAGMA cache_size = -65536")
                 if let maximumPageCount { _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(maximumPageCount)") }
             }
             let migrator = StoreSchema.migrator

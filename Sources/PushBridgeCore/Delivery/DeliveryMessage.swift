@@ -40,6 +40,9 @@ public struct DeliveryMessage: Sendable {
     /// Names this message in an ``EventStore``.
     public var key: MessageKey { MessageKey(eventId: event.id, target: target) }
 
+    /// Whether it goes to the built-in WebSocket fan-out, whose subscribers do not outlive the process.
+    public var isForWebSocketSubscribers: Bool { targetArn.hasPrefix(TargetDefinition.webSocketArnPrefix) }
+
     public init(event: Event, input: String, routingKey: String?, target: TargetKey, ruleArn: String, targetArn: String) {
         self.init(
             event: event,

@@ -71,6 +71,9 @@ public final class DeliveryQueue: Sendable {
         signal.signal()
     }
 
+    /// Makes room for recovered messages at once.
+    public func reserveCapacity(ready: Int, waiting: Int) { state.withLock { $0.reserveCapacity(ready: ready, waiting: waiting) } }
+
     public func enqueue(_ message: DeliveryMessage) -> Bool {
         guard !closed.load(ordering: .relaxed) else { return false }
         let bytes = message.event.estimatedBytes

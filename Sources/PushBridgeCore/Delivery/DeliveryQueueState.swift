@@ -90,6 +90,12 @@ public struct DeliveryQueueState: ~Copyable {
         return true
     }
 
+    /// Makes room for more ready and waiting messages at once (recovery puts back up to millions).
+    public mutating func reserveCapacity(ready readyCount: Int, waiting waitingCount: Int) {
+        if readyCount > 0 { ready.reserveCapacity(ready.count + readyCount) }
+        if waitingCount > 0 { waiting.reserveCapacity(waiting.count + waitingCount) }
+    }
+
     /// Puts back a message recovered from an ``EventStore``, with its attempts and its retry time (nil: ready).
     /// It was accepted before the restart, so neither the capacity nor a closed queue refuses it.
     public mutating func restore(_ message: DeliveryMessage, attempts: [DeliveryAttempt], dueAt: Timestamp?) {

@@ -101,10 +101,20 @@ extension EventRouter {
     private func restoreMessages(_ messages: [RecoveredMessage], summary: inout RecoverySummary) {
         // Messages of one event are recovered next to each other; the event is parsed once for them.
         var lastEvent: (stored: StoredEvent, ingestedAt: Timestamp, event: Event?)?
+        // Room made once per queue, not grown a million times.
+        var counts: [TargetKey: (ready: Int, waiting: Int)] = [:]
+        for recovered in messages {
+            if recovered.dueAt == nil {
+                counts[recovered.message.target, default: (0, 0)].ready += 1
+            } else {
+                counts[recovered.message.target, default: (0, 0)].waiting += 1
+            }
+        }
+        for (key, count) in counts { queue(for: key)?.reserveCapacity(ready: count.ready, waiting: count.waiting) }
         for recovered in messages {
             let key = recovered.message.target
             let event: Event?
-            if let last = lastEvent, last.stored == recovered.event, last.ingestedAt == recovered.message.ingestedAt {
+            if let last = lastEvent, last.stored.id == recovered.event.id, last.ingestedAt == recovered.message.ingestedAt {
                 event = last.event
             } else {
                 event = (try? JSONParser.parse(recovered.event.json)).flatMap {

@@ -181,7 +181,8 @@ extension EventRouter {
                         observer: observer,
                         clock: clock,
                         budget: budget,
-                        store: store,
+                        // The fan-out's messages are not kept (see `PreparedEvent.storeChange`), nor their settles.
+                        store: target.isWebSocketTarget ? InMemoryEventStore() : store,
                         logger: logger
                     )
                     queue.update(deadLetterArn: target.deadLetterArn)

@@ -126,12 +126,16 @@ public final class EventRouter: Sendable {
         let messages: [DeliveryMessage]
         let queues: [DeliveryQueue?]
 
-        /// What the store records for it; nil when no target takes it (nothing to keep).
+        /// What the store records for it; nil when nothing is to be kept. Messages to WebSocket subscribers are
+        /// not kept: sockets and subscriptions end with the process, so after a restart such a message would
+        /// reach no one (API Gateway has no replay either). Journaling them would cost every push a write and a
+        /// delete for nothing.
         public var storeChange: StoreChange? {
-            guard !messages.isEmpty else { return nil }
+            let kept = messages.filter { !$0.isForWebSocketSubscribers }
+            guard !kept.isEmpty else { return nil }
             return .accept(
                 StoredEvent(id: event.id, busName: event.eventBusName, json: event.jsonText),
-                messages: messages.map { StoredMessage(target: $0.target, ingestedAt: event.ingestedAt, routingKey: $0.routingKey) }
+                messages: kept.map { StoredMessage(target: $0.target, ingestedAt: event.ingestedAt, routingKey: $0.routingKey) }
             )
         }
     }
@@ -213,7 +217,7 @@ public final class EventRouter: Sendable {
         let message = Self.message(for: event, rule: rule, target: target)
         let full = AWSServiceError(code: "ThrottlingException", message: "The target's queue is full.")
         guard queue.freeCapacity > 0 else { throw full }
-        if store.isDurable {
+        if store.isDurable, !message.isForWebSocketSubscribers {
             let accept = StoreChange.accept(
                 StoredEvent(id: event.id, busName: event.eventBusName, json: event.jsonText),
                 messages: [StoredMessage(target: message.target, ingestedAt: event.ingestedAt, routingKey: message.routingKey)]

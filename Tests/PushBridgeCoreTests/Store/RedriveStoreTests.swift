@@ -3,12 +3,16 @@ import Testing
 
 @Suite("EventRouter.redrive with a durable store")
 struct RedriveStoreTests {
-    /// A router with `testTarget` (no worker runs) and one of its dead letters; the store's log starts after that.
-    private func setUp(store: RecordingEventStore) throws -> (router: EventRouter, deadLetters: InMemoryDeadLetterStore, entry: DeadLetterEntry) {
+    /// A router with `testTarget`, a webhook (no worker runs), and one of its dead letters; the store's log starts
+    /// after that.
+    private func setUp(
+        store: RecordingEventStore,
+        arn: String = "https://hooks.example/redrive"
+    ) throws -> (router: EventRouter, deadLetters: InMemoryDeadLetterStore, entry: DeadLetterEntry) {
         let deadLetters = InMemoryDeadLetterStore(clock: WallClock { t0 }, store: store)
         let router = makeRouter(store: store, deadLetters: deadLetters)
         try router.putRule(name: testTarget.ruleName, bus: testTarget.busName, eventPattern: nil, state: nil, description: nil)
-        let target = TargetDefinition(id: testTarget.targetId, arn: testAccount.webSocketTargetArn)
+        let target = TargetDefinition(id: testTarget.targetId, arn: arn)
         #expect(try router.putTargets(rule: testTarget.ruleName, bus: testTarget.busName, targets: [target]).isEmpty)
         let entry = makeDeadLetter(id: "dl-1", eventId: "e1")
         deadLetters.add(entry)
@@ -52,5 +56,15 @@ struct RedriveStoreTests {
         #expect(depth(router) == 0)
         #expect(deadLetters.entry(id: entry.id) != nil)
         #expect(store.changes.compactMap(\.removedDeadLetterId).isEmpty)
+    }
+
+    @Test("Redriving to the WebSocket subscribers records no message (sockets do not outlive the process), only the entry's removal")
+    func webSocketTarget() async throws {
+        let store = RecordingEventStore()
+        let (router, deadLetters, entry) = try setUp(store: store, arn: testAccount.webSocketTargetArn)
+        try await router.redrive(entry)
+        #expect(depth(router) == 1)
+        #expect(deadLetters.entry(id: entry.id) == nil)
+        #expect(store.changes.map(\.summary) == ["deadLetterRemoved dl-1"])
     }
 }
