@@ -1,4 +1,5 @@
 import CurlTransport
+import PushBridgeAuth
 import PushBridgeCore
 import PushBridgeSQLite
 
@@ -61,6 +62,19 @@ public struct ServerConfiguration: Sendable {
     public var rulesFile: String?
     /// The bearer token of the admin API (`/admin/`); nil keeps the admin API closed (a random token nobody knows).
     public var adminToken: String?
+
+    /// `$connect` authentication with JWTs; off unless a secret or a JWKS is set.
+    public var jwt = JWTSettings()
+    /// Who may subscribe to what; nil means ``effectiveSubscribePolicy``'s default.
+    public var subscribePolicy: SubscribePolicy?
+    /// Browser origins that may open sockets and call the admin API (`--allowed-origins`); nil: sockets from any
+    /// origin, the admin API from none.
+    public var allowedOrigins: OriginAllowList?
+
+    /// `any` without authentication (the sample's behaviour); with it, the entities the token's `entities` claim lists.
+    public var effectiveSubscribePolicy: SubscribePolicy {
+        subscribePolicy ?? (jwt.isEnabled ? .defaultWithAuthentication : .any)
+    }
 
     public init() {}
 
