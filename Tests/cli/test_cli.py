@@ -204,6 +204,8 @@ def test_usage_errors_exit_1_and_say_what_to_do(server):
         (["--retry-base-delay-ms=-1"], None, "--retry-base-delay-ms"),
         (["--max-frame-size", "1"], None, "--max-frame-size"),
         (["--queue-capacity", "0"], None, "--queue-capacity"),
+        (["--jwt-secret", "s" * 32, "--jwt-leeway", "9223372036854775807"], None, "--jwt-leeway"),
+        ([], {"PUSHBRIDGE_JWKS_REFRESH": "1"}, "--jwks-refresh"),
         ([], {"PUSHBRIDGE_RETRY_MAX_DELAY_MS": "9223372036854775807"}, "--retry-max-delay-ms"),
     ],
 )
