@@ -9,8 +9,12 @@ struct AdminBrowserGuard<Context: RequestContext>: RouterMiddleware {
     let allowedOrigins: OriginAllowList?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let hasBody =
-            request.headers[.transferEncoding] != nil || (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0
+        var request = request
+        var hasBody = (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0
+        if request.headers[.transferEncoding] != nil {
+            // A chunked body may still be empty: read it (the handlers read the same buffer), within their 1 MiB.
+            hasBody = try await request.collectBody(upTo: AdminQuery.maximumBodyBytes).readableBytes > 0
+        }
         if let refusal = Self.refusal(
             method: request.method,
             origin: request.headers[.origin],
