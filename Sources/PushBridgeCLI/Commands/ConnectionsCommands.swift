@@ -46,13 +46,12 @@ struct ConnectionsList: ClientCommand {
             Console.out("No connection is open.")
             return
         }
-        var table = Table(["CONNECTION", "USER", "SOURCE-IP", "CONNECTED", "LAST-ACTIVE", "SUBS", "USER-AGENT"])
+        var table = Table(["CONNECTION", "SOURCE-IP", "CONNECTED", "LAST-ACTIVE", "SUBS", "USER", "USER-AGENT"])
         for connection in connections {
             table.add([
-                Format.text(connection["connectionId"]), Format.truncate(Format.text(connection["userId"]), 32),
-                Format.text(connection["sourceIp"]), Format.time(connection["connectedAt"]),
+                Format.text(connection["connectionId"]), Format.text(connection["sourceIp"]), Format.time(connection["connectedAt"]),
                 Format.time(connection["lastActiveAt"]), Format.text(connection["subscriptionCount"]),
-                Format.truncate(Format.text(connection["userAgent"]), 40),
+                Format.truncate(Format.text(connection["userId"]), 32), Format.truncate(Format.text(connection["userAgent"]), 40),
             ])
         }
         Console.out(table.render())

@@ -74,7 +74,12 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     channel.eventLoop.makeCompletedFuture {
                         channel.pipeline.syncOperations.removeHandler(name: MalformedFirstRequestHandler.name, promise: nil)
                         channel.pipeline.syncOperations.removeHandler(name: HTTPTimeoutHandler.name, promise: nil)
-                        guard case .upgrade(_, let identity) = decision.value else { return .webSocket }
+                        // Only an `.upgrade` decision returns headers, so nothing else reaches here; were it to, the
+                        // socket is closed rather than left without a handler.
+                        guard case .upgrade(_, let identity) = decision.value else {
+                            channel.close(promise: nil)
+                            return .webSocket
+                        }
                         try gateway.connect(channel, head: head, identity: identity)
                         return .webSocket
                     }
