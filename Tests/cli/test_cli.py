@@ -216,6 +216,25 @@ def test_serve_flags_out_of_range_stop_the_start_with_the_range(server, args, en
     assert "Fatal error" not in err
 
 
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--jwks", "/nonexistent/jwks.json"], "--jwks /nonexistent/jwks.json: cannot read the file"),
+        (["--jwt-secret-file", "/nonexistent/secret"], "--jwt-secret-file /nonexistent/secret: cannot read the file"),
+        (["--jwt-secret", "s3cr3t-value"], "must be at least 32"),
+        (["--jwt-secret", "s" * 32, "--jwt-secret-file", "/etc/hostname"], "not both"),
+        (["--subscribe-policy", "claim:$.entities"], "configure --jwt-secret"),
+        (["--subscribe-policy", "bogus"], "is not a subscribe policy"),
+        (["--jwt-secret", "s" * 32, "--jwt-user-claim", "data.userId"], "is not a JSON path"),
+    ],
+)
+def test_authentication_settings_that_cannot_work_stop_the_start(server, args, expected):
+    code, out, err = run(server, "serve", "--in-memory", *args)
+    assert code == 1 and expected in err, err
+    assert "s3cr3t-value" not in err, "a secret was echoed"
+    assert "Fatal error" not in err
+
+
 def test_redrive_rate_out_of_range_is_a_usage_error(server):
     for rate in ["1e300", "nan", "0"]:
         code, out, err = run(server, "dlq", "redrive", "--all", "--rate", rate)
