@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // JSON values with ordered keys and exact number text (what event patterns and PutEvents need).
@@ -95,12 +96,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Who may connect and what they may subscribe to: JWT verification (jwt-kit), JWKS, subscribe policy.
+        .target(
+            name: "PushBridgeAuth",
+            dependencies: [
+                "PushBridgeCore",
+                "PushBridgeJSON",
+                "CurlTransport",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: HTTP APIs and the WebSocket gateway.
         .target(
             name: "PushBridgeServer",
             dependencies: [
                 "PushBridgeCore",
                 "PushBridgeSQLite",
+                "PushBridgeAuth",
                 "OutboundTargets",
                 "CurlTransport",
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -127,6 +142,7 @@ let package = Package(
             name: "PushBridgeCLI",
             dependencies: [
                 "PushBridgeServer",
+                "PushBridgeAuth",
                 "PushBridgeCore",
                 "PushBridgeSQLite",
                 "CurlTransport",
@@ -159,6 +175,11 @@ let package = Package(
             dependencies: ["PushBridgeSQLite", "PushBridgeCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "PushBridgeAuthTests",
+            dependencies: ["PushBridgeAuth", "PushBridgeCore", "PushBridgeJSON", .product(name: "JWTKit", package: "jwt-kit")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PushBridgeJSONTests", dependencies: ["PushBridgeJSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EventPatternsTests",
@@ -182,12 +203,14 @@ let package = Package(
             dependencies: [
                 "PushBridgeServer",
                 "AWSSigV4",
+                "PushBridgeAuth",
                 "PushBridgeCore",
                 "PushBridgeSQLite",
                 "PushBridgeJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

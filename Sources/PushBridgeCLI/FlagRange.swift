@@ -16,6 +16,9 @@ enum FlagRange {
     static let threads: ClosedRange<Int> = 1...256
     /// SQS's message retention bounds: one minute to 14 days.
     static let retentionSeconds: ClosedRange<Int> = 60...1_209_600
+    /// Clock skew allowed on a token's exp and nbf: up to five minutes.
+    static let leewaySeconds: ClosedRange<Int> = 0...300
+    static let jwksRefreshSeconds: ClosedRange<Int> = 10...86_400
 
     /// `value` if it is in `range`; `name` is the variable's suffix (`IDLE_TIMEOUT` → `--idle-timeout`).
     static func check<T: Comparable & LosslessStringConvertible>(

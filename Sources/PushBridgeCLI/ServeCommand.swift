@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import PushBridgeAuth
 import PushBridgeCore
 import PushBridgeSQLite
 import PushBridgeServer
@@ -174,6 +175,70 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var shutdownGrace: Double?
 
+    @Option(
+        help: """
+            HMAC secret for HS256/HS384/HS512 $connect tokens, at least 32 bytes (HS384 needs 48, HS512 64); never logged. \
+            Prefer --jwt-secret-file. [env: PUSHBRIDGE_JWT_SECRET] (default: none)
+            """
+    )
+    var jwtSecret: String?
+
+    @Option(
+        help: "File holding the HMAC secret (a trailing newline is dropped); read at start. [env: PUSHBRIDGE_JWT_SECRET_FILE] (default: none)"
+    )
+    var jwtSecretFile: String?
+
+    @Option(
+        help: """
+            JWKS for RS256/PS256/ES256/EdDSA $connect tokens: a file read at start, or an http(s) URL fetched at start, \
+            every --jwks-refresh seconds and when a token names an unknown kid. [env: PUSHBRIDGE_JWKS] (default: none)
+            """
+    )
+    var jwks: String?
+
+    @Option(help: "Seconds between fetches of a --jwks URL, 10 to 86400. [env: PUSHBRIDGE_JWKS_REFRESH] (default: 300)")
+    var jwksRefresh: Int?
+
+    @Option(help: "Tokens must have this iss. [env: PUSHBRIDGE_JWT_ISSUER] (default: any)")
+    var jwtIssuer: String?
+
+    @Option(help: "Tokens must list this in aud. [env: PUSHBRIDGE_JWT_AUDIENCE] (default: any)")
+    var jwtAudience: String?
+
+    @Option(
+        help:
+            "JSON path of the claim holding the user id, e.g. $.data.userId for the sample's tokens. [env: PUSHBRIDGE_JWT_USER_CLAIM] (default: $.sub)"
+    )
+    var jwtUserClaim: String?
+
+    @Option(help: "Clock skew allowed on exp and nbf, in seconds, 0 to 300. [env: PUSHBRIDGE_JWT_LEEWAY] (default: 30)")
+    var jwtLeeway: Int?
+
+    @Option(
+        help: """
+            Who may subscribe to what: 'any', or 'claim:' and a JSON path to a claim listing the entity ids (or patterns \
+            with *) a connection may subscribe to. [env: PUSHBRIDGE_SUBSCRIBE_POLICY] \
+            (default: claim:$.entities with JWT authentication, any without)
+            """
+    )
+    var subscribePolicy: String?
+
+    @Option(
+        help: """
+            Comma-separated browser origins (https://app.example.com) allowed to open sockets (others get 403) and to call \
+            the admin API. [env: PUSHBRIDGE_ALLOWED_ORIGINS] (default: none: sockets from any origin, admin from none)
+            """
+    )
+    var allowedOrigins: String?
+
+    @Flag(
+        help: """
+            Serve on an address other than loopback without authentication (only behind something that authenticates). \
+            [env: PUSHBRIDGE_INSECURE_NO_AUTH=1]
+            """
+    )
+    var insecureNoAuth = false
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         func setting<T: LosslessStringConvertible>(_ flag: T?, _ name: String) throws -> T? {
@@ -270,6 +335,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...65535).contains(configuration.port) || configuration.port == 0 else {
             throw ValidationError("--port must be between 1 and 65535 (or 0 for any free port).")
         }
+        try applySecuritySettings(to: &configuration, environment: environment, setting: setting, bounded: bounded)
 
         let level = try setting(logLevel?.rawValue, "LOG_LEVEL").flatMap { Logger.Level(rawValue: $0) } ?? .info
         LoggingSystem.bootstrap { label in
@@ -329,6 +395,9 @@ struct ServeCommand: AsyncParsableCommand {
     static func starting<T>(_ storage: ServerConfiguration.Storage, _ build: () throws -> T) throws -> T {
         do {
             return try build()
+        } catch let error as JWKSKeys.LoadError {
+            FileHandle.standardError.write(Data("pushbridge: cannot start: \(error)\n".utf8))
+            throw ExitCode(1)
         } catch let error as EventStoreError {
             let advice =
                 switch error.kind {

@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import PushBridgeAuth
 import PushBridgeCore
 import ServiceLifecycle
 
@@ -77,10 +78,16 @@ public enum PushBridgeApplication {
                 )
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
-            services: [runtime.httpClient, runtime.workers, reaper, WebSocketShutdown(gateway: gateway)],
+            services: [runtime.httpClient, runtime.workers, reaper, WebSocketShutdown(gateway: gateway)] + jwksRefresher(runtime),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
         return (application, runtime)
+    }
+
+    /// Fetches a JWKS URL at start and every refresh interval; nothing for a file or without JWKS.
+    private static func jwksRefresher(_ runtime: PushBridgeRuntime) -> [any Service] {
+        guard let keys = runtime.authenticator?.jwks, keys.isRemote else { return [] }
+        return [JWKSRefresher(keys: keys, interval: runtime.configuration.jwt.jwksRefreshInterval)]
     }
 }

@@ -27,7 +27,7 @@ import Testing
     @Test func aSocketThatClosedDuringTheUpgradeIsNotKept() throws {
         let gateway = try gateway()
         let channel = EmbeddedChannel()  // never connected: inactive
-        try gateway.connect(channel, head: head)
+        try gateway.connect(channel, head: head, identity: nil)
         #expect(gateway.runtime.registry.connectionCount == 0)
     }
 
@@ -35,7 +35,7 @@ import Testing
         let gateway = try gateway()
         let channel = EmbeddedChannel()
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        try gateway.connect(channel, head: head)
+        try gateway.connect(channel, head: head, identity: nil)
         let registry = gateway.runtime.registry
         #expect(registry.connectionCount == 1)
         let record = try #require(registry.records().first)

@@ -204,6 +204,8 @@ def test_usage_errors_exit_1_and_say_what_to_do(server):
         (["--retry-base-delay-ms=-1"], None, "--retry-base-delay-ms"),
         (["--max-frame-size", "1"], None, "--max-frame-size"),
         (["--queue-capacity", "0"], None, "--queue-capacity"),
+        (["--jwt-secret", "s" * 32, "--jwt-leeway", "9223372036854775807"], None, "--jwt-leeway"),
+        ([], {"PUSHBRIDGE_JWKS_REFRESH": "1"}, "--jwks-refresh"),
         ([], {"PUSHBRIDGE_RETRY_MAX_DELAY_MS": "9223372036854775807"}, "--retry-max-delay-ms"),
     ],
 )
@@ -211,6 +213,25 @@ def test_serve_flags_out_of_range_stop_the_start_with_the_range(server, args, en
     code, out, err = run(server, "serve", *args, env=env)
     assert code == 1, err
     assert flag in err and "must be from" in err, err
+    assert "Fatal error" not in err
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--jwks", "/nonexistent/jwks.json"], "--jwks /nonexistent/jwks.json: cannot read the file"),
+        (["--jwt-secret-file", "/nonexistent/secret"], "--jwt-secret-file /nonexistent/secret: cannot read the file"),
+        (["--jwt-secret", "s3cr3t-value"], "must be at least 32"),
+        (["--jwt-secret", "s" * 32, "--jwt-secret-file", "/etc/hostname"], "not both"),
+        (["--subscribe-policy", "claim:$.entities"], "configure --jwt-secret"),
+        (["--subscribe-policy", "bogus"], "is not a subscribe policy"),
+        (["--jwt-secret", "s" * 32, "--jwt-user-claim", "data.userId"], "is not a JSON path"),
+    ],
+)
+def test_authentication_settings_that_cannot_work_stop_the_start(server, args, expected):
+    code, out, err = run(server, "serve", "--in-memory", *args)
+    assert code == 1 and expected in err, err
+    assert "s3cr3t-value" not in err, "a secret was echoed"
     assert "Fatal error" not in err
 
 

@@ -50,7 +50,7 @@ enum FuzzWebSocketFrames {
                 // As the upgrader leaves it: frame errors are answered by WebSocketConnectionHandler itself.
                 ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: runtime.configuration.maximumFrameSize)),
             ])
-            try! gateway.connect(channel, head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/dev"))
+            try! gateway.connect(channel, head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/dev"), identity: nil)
             let registry = runtime.registry
             let connectionId = registry.records().first?.connectionId
             for chunk in Fuzz.chunks(data) where channel.isActive {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 struct ConnectionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,12 +46,12 @@ struct ConnectionsList: ClientCommand {
             Console.out("No connection is open.")
             return
         }
-        var table = Table(["CONNECTION", "SOURCE-IP", "CONNECTED", "LAST-ACTIVE", "SUBS", "USER-AGENT"])
+        var table = Table(["CONNECTION", "SOURCE-IP", "CONNECTED", "LAST-ACTIVE", "SUBS", "USER", "USER-AGENT"])
         for connection in connections {
             table.add([
                 Format.text(connection["connectionId"]), Format.text(connection["sourceIp"]), Format.time(connection["connectedAt"]),
                 Format.time(connection["lastActiveAt"]), Format.text(connection["subscriptionCount"]),
-                Format.truncate(Format.text(connection["userAgent"]), 40),
+                Format.truncate(Format.text(connection["userId"]), 32), Format.truncate(Format.text(connection["userAgent"]), 40),
             ])
         }
         Console.out(table.render())
@@ -80,8 +81,15 @@ struct ConnectionsShow: ClientCommand {
         if options.json { return Format.raw(reply) }
         let connection = reply.object
         var table = Table(["FIELD", "VALUE"])
-        for (label, key) in [("connection", "connectionId"), ("source ip", "sourceIp"), ("user agent", "userAgent"), ("stage", "stage")] {
+        for (label, key) in [
+            ("connection", "connectionId"), ("user", "userId"), ("source ip", "sourceIp"), ("user agent", "userAgent"), ("stage", "stage"),
+        ] {
             table.add([label, Format.text(connection[key])])
+        }
+        if let claims = connection["claims"], !(claims is NSNull),
+            let data = try? JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys, .withoutEscapingSlashes])
+        {
+            table.add(["claims", String(decoding: data, as: UTF8.self)])
         }
         table.add(["connected", Format.time(connection["connectedAt"])])
         table.add(["last active", Format.time(connection["lastActiveAt"])])

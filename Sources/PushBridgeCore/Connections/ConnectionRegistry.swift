@@ -1,7 +1,8 @@
 import Synchronization
 
 /// Connections and their subscriptions: the in-process equivalent of the sample's DynamoDB table
-/// (connection items keyed by connectionId, subscription items indexed by entityId).
+/// (connection items keyed by connectionId, subscription items indexed by entityId, connections indexed by userId
+/// as the sample's GSI1 `userId`/`user#` items are).
 public final class ConnectionRegistry: Sendable {
     public struct Subscriber: Sendable {
         public let connectionId: String
@@ -17,6 +18,8 @@ public final class ConnectionRegistry: Sendable {
     private struct State {
         var connections: [String: Entry] = [:]
         var subscribers: [String: SubscriberList] = [:]
+        /// The connections of each authenticated user.
+        var userConnections: [String: SubscriberList] = [:]
         var subscriptionCount = 0
     }
 
@@ -34,8 +37,12 @@ public final class ConnectionRegistry: Sendable {
             if let old = state.connections[record.connectionId] {
                 for entity in old.entities { Self.removeSubscriber(record.connectionId, from: entity, in: &state) }
                 state.subscriptionCount -= old.entities.count
+                Self.removeUserConnection(old.record, in: &state)
             }
             state.connections[record.connectionId] = Entry(record: record, sink: sink, entities: [])
+            if let userId = record.userId {
+                state.userConnections[userId, default: SubscriberList()].append(Subscriber(connectionId: record.connectionId, sink: sink))
+            }
         }
     }
 
@@ -46,6 +53,7 @@ public final class ConnectionRegistry: Sendable {
             guard let entry = state.connections.removeValue(forKey: connectionId) else { return nil }
             for entity in entry.entities { Self.removeSubscriber(connectionId, from: entity, in: &state) }
             state.subscriptionCount -= entry.entities.count
+            Self.removeUserConnection(entry.record, in: &state)
             return entry.record
         }
     }
@@ -85,6 +93,17 @@ public final class ConnectionRegistry: Sendable {
     private static func removeSubscriber(_ connectionId: String, from entityId: String, in state: inout State) {
         state.subscribers[entityId]?.remove(connectionId)
         if state.subscribers[entityId]?.isEmpty == true { state.subscribers[entityId] = nil }
+    }
+
+    private static func removeUserConnection(_ record: ConnectionRecord, in state: inout State) {
+        guard let userId = record.userId else { return }
+        state.userConnections[userId]?.remove(record.connectionId)
+        if state.userConnections[userId]?.isEmpty == true { state.userConnections[userId] = nil }
+    }
+
+    /// A snapshot of a user's connections (every socket its tokens opened); sending happens outside the lock.
+    public func connections(ofUser userId: String) -> [Subscriber] {
+        state.withLock { $0.userConnections[userId]?.members ?? [] }
     }
 
     /// A snapshot of an entity's subscribers; sending happens outside the lock.

@@ -27,5 +27,12 @@ public struct AccountContext: Sendable, Equatable {
             ? "arn:aws:events:\(region):\(accountId):rule/\(rule)" : "arn:aws:events:\(region):\(accountId):rule/\(bus)/\(rule)"
     }
 
-    public var webSocketTargetArn: String { "\(TargetDefinition.webSocketArnPrefix)\(region):\(accountId):subscribers/*" }
+    public var webSocketTargetArn: String { webSocketArn(.entitySubscribers) }
+
+    /// `arn:pushbridge:websocket:{region}:{account}:users/*`: pushes to every connection of a user.
+    public var webSocketUsersTargetArn: String { webSocketArn(.userConnections) }
+
+    public func webSocketArn(_ audience: WebSocketAudience) -> String {
+        "\(TargetDefinition.webSocketArnPrefix)\(region):\(accountId):\(audience.resource)"
+    }
 }

@@ -3,13 +3,15 @@ import PushBridgeJSON
 /// A rule's target as PutTargets (or the configuration file) defined it.
 public struct TargetDefinition: Sendable, Equatable {
     public var id: String
-    public var arn: String
+    public var arn: String {
+        didSet { routingKeySelector = Self.selector(for: pathParameterValues, arn: arn) }
+    }
     public var input: TargetInput
     public var retryPolicy: RetryPolicy
     public var deadLetterArn: String?
     /// `HttpParameters.PathParameterValues`: JSON paths into the event; the first selects the routing key.
     public var pathParameterValues: [String] {
-        didSet { routingKeySelector = Self.selector(for: pathParameterValues) }
+        didSet { routingKeySelector = Self.selector(for: pathParameterValues, arn: arn) }
     }
     /// ``routingKeyPath`` compiled once, so routing an event does not parse it again.
     public private(set) var routingKeySelector: JSONPath?
@@ -43,7 +45,7 @@ public struct TargetDefinition: Sendable, Equatable {
         self.retryPolicy = retryPolicy
         self.deadLetterArn = deadLetterArn
         self.pathParameterValues = pathParameterValues
-        self.routingKeySelector = Self.selector(for: pathParameterValues)
+        self.routingKeySelector = Self.selector(for: pathParameterValues, arn: arn)
         self.definition = definition ?? JSONObject([("Id", .string(id)), ("Arn", .string(arn))])
     }
 
@@ -52,15 +54,28 @@ public struct TargetDefinition: Sendable, Equatable {
 
     public var isWebSocketTarget: Bool { arn.hasPrefix(Self.webSocketArnPrefix) }
 
+    /// Whom a WebSocket target pushes to, by the resource its ARN names: `users/*` selects every connection of the
+    /// user the routing key names; anything else (`subscribers/*`) the subscribers of the entity it names.
+    public var webSocketAudience: WebSocketAudience {
+        arn.hasSuffix(":" + WebSocketAudience.userConnections.resource) ? .userConnections : .entitySubscribers
+    }
+
     /// The name of the header parameter that carries a webhook's signing secret.
     public static let webhookSecretParameter = "webhook-secret"
 
     public var isWebhookTarget: Bool { arn.hasPrefix("http://") || arn.hasPrefix("https://") }
 
-    /// The path that selects the routing key: the first path parameter, or `$.detail.entityId`.
-    public var routingKeyPath: String { pathParameterValues.first ?? "$.detail.entityId" }
+    /// The path that selects the routing key: the first path parameter, or `$.detail.userId` for a `users/*`
+    /// WebSocket target and `$.detail.entityId` for any other.
+    public var routingKeyPath: String { Self.routingKeyPath(pathParameterValues, arn: arn) }
 
-    private static func selector(for pathParameterValues: [String]) -> JSONPath? {
-        try? JSONPath(pathParameterValues.first ?? "$.detail.entityId")
+    private static func routingKeyPath(_ pathParameterValues: [String], arn: String) -> String {
+        if let first = pathParameterValues.first { return first }
+        return arn.hasPrefix(webSocketArnPrefix) && arn.hasSuffix(":" + WebSocketAudience.userConnections.resource)
+            ? "$.detail.userId" : "$.detail.entityId"
+    }
+
+    private static func selector(for pathParameterValues: [String], arn: String) -> JSONPath? {
+        try? JSONPath(routingKeyPath(pathParameterValues, arn: arn))
     }
 }

@@ -2,7 +2,8 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// The built-in WebSocket target: pushes a message to every connection subscribed to its routing key.
+/// The built-in WebSocket target: pushes a message to every connection subscribed to its routing key, or, for a
+/// `users/*` target, to every connection of the user it names.
 ///
 /// The message is encoded once and the same buffer is queued on every subscriber. Queuing never waits; a
 /// subscriber whose buffer is full is closed as a slow consumer and counted, and the others are not held
@@ -10,18 +11,24 @@ import Synchronization
 public struct WebSocketFanOut: TargetDeliverer {
     public let registry: ConnectionRegistry
     public let statistics: FanOutStatistics
+    public let audience: WebSocketAudience
     public var maximumConcurrency: Int { 1 }
 
-    public init(registry: ConnectionRegistry, statistics: FanOutStatistics) {
+    public init(registry: ConnectionRegistry, statistics: FanOutStatistics, audience: WebSocketAudience = .entitySubscribers) {
         self.registry = registry
         self.statistics = statistics
+        self.audience = audience
     }
 
     public func deliver(_ message: DeliveryMessage) async -> DeliveryOutcome {
         guard let key = message.routingKey else {
             return .failed(.invalidParameter("The event has no subscription key at the target's path parameter."))
         }
-        let subscribers = registry.subscribers(of: key)
+        let subscribers =
+            switch audience {
+            case .entitySubscribers: registry.subscribers(of: key)
+            case .userConnections: registry.connections(ofUser: key)
+            }
         guard !subscribers.isEmpty else { return .delivered }
         let input: String
         switch message.deliverableInput {

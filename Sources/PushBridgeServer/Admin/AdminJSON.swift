@@ -107,6 +107,8 @@ enum AdminJSON {
             ("stage", record.stage.map { .string($0) } ?? .null),
             ("connectedAt", time(record.connectedAt)),
             ("lastActiveAt", time(record.lastActiveAt)),
+            ("userId", record.userId.map { .string($0) } ?? .null),
+            ("claims", record.claims.map { .object($0) } ?? .null),
         ]
         if let subscriptions {
             members.append(("subscriptionCount", int(subscriptions.count)))

@@ -68,8 +68,11 @@ enum AdminQuery {
     static func isEmpty(_ filter: DeadLetterFilter) -> Bool { filter == .all }
 
     /// The JSON object body of a POST (an empty body is an empty object).
+    /// The largest admin request body read.
+    static let maximumBodyBytes = 1024 * 1024
+
     static func body(_ request: Request, context: some RequestContext) async throws -> JSONObject {
-        let buffer = try await request.body.collect(upTo: 1024 * 1024)
+        let buffer = try await request.body.collect(upTo: maximumBodyBytes)
         guard buffer.readableBytes > 0 else { return JSONObject() }
         let json: JSONValue
         do {

@@ -18,7 +18,9 @@ struct AdminRoutes {
     /// Adds every admin route to one group guarded by `token`: the guard runs on whatever the router matched,
     /// so no spelling of a path (`//admin`, `/admin//dlq`, …) reaches a handler without the token.
     func register(on router: Router<Context>, token: String) {
-        let admin = router.group("admin").add(middleware: AdminAuthMiddleware(token: token))
+        let admin = router.group("admin")
+            .add(middleware: AdminBrowserGuard(allowedOrigins: runtime.configuration.allowedOrigins))
+            .add(middleware: AdminAuthMiddleware(token: token))
         admin.get("queues") { request, context in await Self.run(request, context, queues) }
 
         admin.get("dlq") { request, context in await Self.run(request, context, listDeadLetters) }

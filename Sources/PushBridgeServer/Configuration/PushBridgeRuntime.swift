@@ -1,6 +1,7 @@
 import CurlTransport
 import Logging
 import OutboundTargets
+import PushBridgeAuth
 import PushBridgeCore
 import PushBridgeSQLite
 
@@ -17,6 +18,10 @@ public final class PushBridgeRuntime: Sendable {
     public let fanOutStatistics: FanOutStatistics
     /// The one outbound HTTP client (libcurl) every webhook and AWS target shares.
     public let httpClient: CurlHTTPClient
+    /// Verifies `$connect` tokens; nil when no JWT authentication is configured.
+    public let authenticator: JWTAuthenticator?
+    /// Who may subscribe to what (``ServerConfiguration/effectiveSubscribePolicy``).
+    public var subscribePolicy: SubscribePolicy { configuration.effectiveSubscribePolicy }
     public let connectionIds = ConnectionIDGenerator()
     public let requestIds = ConnectionIDGenerator()
     /// The retry policy a target gets when PutTargets gives none (EventBridge's limits, our backoff).
@@ -53,6 +58,12 @@ public final class PushBridgeRuntime: Sendable {
         self.workers = DeliveryWorkers()
         self.fanOutStatistics = FanOutStatistics()
         self.httpClient = CurlHTTPClient(outboundPolicy: configuration.outboundPolicy, logger: logger)
+        do {
+            self.authenticator = try Self.makeAuthenticator(configuration, client: httpClient, logger: logger)
+        } catch {
+            store.close()
+            throw error
+        }
         let outbound = OutboundTargetFactory(client: httpClient, timeout: configuration.outboundTimeout)
         self.router = EventRouter(
             account: configuration.account,
@@ -82,6 +93,10 @@ public final class PushBridgeRuntime: Sendable {
         messages.messages = []
         var summary = router.restore(messages, retryDefaults: retryDefaults)
         if configuration.installDefaultRule { try DefaultRouting.install(into: router, retryPolicy: retryDefaults) }
+        // Only authenticated connections have users to notify.
+        if configuration.installDefaultRule, authenticator != nil {
+            try DefaultRouting.UserNotifications.install(into: router, retryPolicy: retryDefaults)
+        }
         if let rulesFile = configuration.rulesFile { try RulesFile.apply(path: rulesFile, to: self) }
         // The DLQ first: a message whose target is gone joins it after the older entries.
         let deadLetterCount = deadLetters.restore(recovered.deadLetters)
@@ -105,6 +120,20 @@ public final class PushBridgeRuntime: Sendable {
     /// How long reading the store took at start.
     public let recoveryTime: Duration
 
+    /// The JWT verifier the configuration asks for; a JWKS file is read and checked now, a URL is fetched by
+    /// ``JWKSRefresher`` once the server runs.
+    private static func makeAuthenticator(_ configuration: ServerConfiguration, client: CurlHTTPClient, logger: Logger) throws -> JWTAuthenticator? {
+        let settings = configuration.jwt
+        guard settings.isEnabled else { return nil }
+        let jwks: JWKSKeys? =
+            switch settings.jwks {
+            case nil: nil
+            case .file(let path)?: try JWKSKeys.load(file: path, logger: logger)
+            case .url(let url)?: JWKSKeys.remote(url: url, client: client, timeout: configuration.outboundTimeout, logger: logger)
+            }
+        return JWTAuthenticator(settings: settings, jwks: jwks)
+    }
+
     private static func openStore(_ storage: ServerConfiguration.Storage, logger: Logger) throws -> any EventStore {
         switch storage {
         case .inMemory: return InMemoryEventStore()
@@ -122,12 +151,13 @@ struct BuiltInTargets: TargetDelivererFactory {
     let outbound: OutboundTargetFactory
 
     func deliverer(for target: TargetDefinition, rule: RuleDefinition) throws(TargetRejection) -> any TargetDeliverer {
-        if target.isWebSocketTarget { return WebSocketFanOut(registry: registry, statistics: statistics) }
+        if target.isWebSocketTarget { return WebSocketFanOut(registry: registry, statistics: statistics, audience: target.webSocketAudience) }
         if outbound.handles(target) { return try outbound.deliverer(for: target) }
         throw TargetRejection(
             errorCode: "ValidationException",
             errorMessage: """
-                Target \(target.id): unsupported Arn \(target.arn); use \(account.webSocketTargetArn) for WebSocket subscribers, \
+                Target \(target.id): unsupported Arn \(target.arn); use \(account.webSocketTargetArn) for WebSocket subscribers \
+                (or \(account.webSocketUsersTargetArn) for a user's connections), \
                 an http(s):// URL for a webhook, or an EventBridge bus, SQS queue or API Gateway WebSocket API ARN.
                 """
         )

@@ -1,4 +1,5 @@
 import CurlTransport
+import PushBridgeAuth
 import PushBridgeCore
 import PushBridgeSQLite
 
@@ -67,6 +68,19 @@ public struct ServerConfiguration: Sendable {
     /// Bearer tokens, one a line, that `POST /events` accepts; with it (or `awsCredentialsFile`) unauthenticated
     /// requests to the Events API, @connections and `POST /events` are refused.
     public var ingestTokensFile: String?
+
+    /// `$connect` authentication with JWTs; off unless a secret or a JWKS is set.
+    public var jwt = JWTSettings()
+    /// Who may subscribe to what; nil means ``effectiveSubscribePolicy``'s default.
+    public var subscribePolicy: SubscribePolicy?
+    /// Browser origins that may open sockets and call the admin API (`--allowed-origins`); nil: sockets from any
+    /// origin, the admin API from none.
+    public var allowedOrigins: OriginAllowList?
+
+    /// `any` without authentication (the sample's behaviour); with it, the entities the token's `entities` claim lists.
+    public var effectiveSubscribePolicy: SubscribePolicy {
+        subscribePolicy ?? (jwt.isEnabled ? .defaultWithAuthentication : .any)
+    }
 
     public init() {}
 

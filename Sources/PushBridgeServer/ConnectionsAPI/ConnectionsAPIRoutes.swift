@@ -111,11 +111,15 @@ struct ConnectionsAPIRoutes {
     func get(context: PushBridgeRequestContext) -> Response {
         let id = connectionId(context)
         guard let record = runtime.registry.record(id) else { return gone(id) }
-        let body: JSONValue = [
-            "connectedAt": .string(record.connectedAt.iso8601Milliseconds),
-            "identity": ["sourceIp": .string(record.sourceIp), "userAgent": .string(record.userAgent)],
-            "lastActiveAt": .string(record.lastActiveAt.iso8601Milliseconds),
+        var members: [(String, JSONValue)] = [
+            ("connectedAt", .string(record.connectedAt.iso8601Milliseconds)),
+            ("identity", ["sourceIp": .string(record.sourceIp), "userAgent": .string(record.userAgent)]),
+            ("lastActiveAt", .string(record.lastActiveAt.iso8601Milliseconds)),
         ]
+        // PushBridge's additions for authenticated connections; the SDKs read only the members AWS defines.
+        if let userId = record.userId { members.append(("userId", .string(userId))) }
+        if let claims = record.claims { members.append(("claims", .object(claims))) }
+        let body = JSONValue.object(JSONObject(members))
         return AWSResponses.json(body, requestId: UUIDRequestId.next(), contentType: "application/json")
     }
 

@@ -17,7 +17,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     enum UpgradeResult: Sendable {
         case webSocket
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
-        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, draining: Bool)
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, Refusal)
         /// Turned away by ``ConnectionAdmission``; ``RefusingResponder`` answers on the channel.
         case notAdmitted
     }
@@ -55,16 +55,32 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 // Frame errors are answered by WebSocketConnectionHandler, through the connection's one close.
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
-                    let decided = gateway.decide(head)
-                    decision.value = decided
-                    guard case .upgrade(let headers) = decided else { return channel.eventLoop.makeSucceededFuture(nil) }
-                    return channel.eventLoop.makeSucceededFuture(headers)
+                    // Recorded on the event loop, where the upgrade and the refusal read it.
+                    let decided: @Sendable (WebSocketGateway.UpgradeDecision) -> HTTPHeaders? = { decided in
+                        decision.value = decided
+                        guard case .upgrade(let headers, _) = decided else { return nil }
+                        return headers
+                    }
+                    let first = gateway.decide(head)
+                    guard case .authenticate(let found, let headers) = first else {
+                        return channel.eventLoop.makeSucceededFuture(decided(first))
+                    }
+                    // Verifying may wait for a JWKS fetch: the upgrade completes when it is done, off the event loop.
+                    let verified = channel.eventLoop.makePromise(of: WebSocketGateway.UpgradeDecision.self)
+                    verified.completeWithTask { await gateway.authenticate(found, headers: headers) }
+                    return verified.futureResult.map(decided)
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         channel.pipeline.syncOperations.removeHandler(name: MalformedFirstRequestHandler.name, promise: nil)
                         channel.pipeline.syncOperations.removeHandler(name: HTTPTimeoutHandler.name, promise: nil)
-                        try gateway.connect(channel, head: head)
+                        // Only an `.upgrade` decision returns headers, so nothing else reaches here; were it to, the
+                        // socket is closed rather than left without a handler.
+                        guard case .upgrade(_, let identity) = decision.value else {
+                            channel.close(promise: nil)
+                            return .webSocket
+                        }
+                        try gateway.connect(channel, head: head, identity: identity)
                         return .webSocket
                     }
                 }
@@ -94,11 +110,8 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                                 wrappingChannelSynchronously: channel,
                                 configuration: .init(isOutboundHalfClosureEnabled: true)
                             )
-                            switch decision.value {
-                            case nil: return .http(asyncChannel)
-                            case .draining: return .refused(asyncChannel, draining: true)
-                            case .notAWebSocketPath, .upgrade: return .refused(asyncChannel, draining: false)
-                            }
+                            guard let decided = decision.value else { return .http(asyncChannel) }
+                            return .refused(asyncChannel, Refusal(decided))
                         }
                     }
                 )
@@ -123,8 +136,8 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             switch try await value.upgradeResult.get() {
             case .http(let asyncChannel):
                 await handleHTTP(asyncChannel: asyncChannel, logger: logger)
-            case .refused(let asyncChannel, let draining):
-                await refuseUpgrade(asyncChannel, draining: draining, logger: logger)
+            case .refused(let asyncChannel, let refusal):
+                await refuseUpgrade(asyncChannel, refusal, logger: logger)
             case .webSocket, .notAdmitted:
                 // Served by a channel handler from here on; this task is no longer needed.
                 break
@@ -134,22 +147,19 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
-    /// A WebSocket handshake that cannot be served: 400 on a path without sockets (as HummingbirdWebSocket
-    /// answers), 503 with Retry-After while shutting down.
+    /// A WebSocket handshake that cannot be served, answered before any upgrade (see ``Refusal``).
     private func refuseUpgrade(
         _ asyncChannel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>,
-        draining: Bool,
+        _ refusal: Refusal,
         logger: Logger
     ) async {
         do {
             try await asyncChannel.executeThenClose { _, outbound in
-                let body = ByteBuffer(string: draining ? #"{"message":"Service Unavailable: server shutting down"}"# : "")
+                let body = ByteBuffer(string: refusal.body)
                 var headers: HTTPFields = [.connection: "close", .contentLength: "\(body.readableBytes)"]
-                if draining {
-                    headers[.retryAfter] = "5"
-                    headers[.contentType] = "application/json"
-                }
-                let head = HTTPResponse(status: draining ? .serviceUnavailable : .badRequest, headerFields: headers)
+                if refusal == .draining { headers[.retryAfter] = "5" }
+                if !refusal.body.isEmpty { headers[.contentType] = "application/json" }
+                let head = HTTPResponse(status: refusal.status, headerFields: headers)
                 try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
             }
         } catch {

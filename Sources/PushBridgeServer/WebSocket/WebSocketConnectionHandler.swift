@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOWebSocket
+import PushBridgeAuth
 import PushBridgeCore
 import PushBridgeJSON
 
@@ -24,6 +25,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     private let gateway: WebSocketGateway
     private let sink: ChannelConnectionSink
     private let maximumMessageSize: Int
+    /// What this connection may subscribe to, from its token's claims (``SubscribePolicy``).
+    private let subscribeGrant: SubscribeGrant
     /// The message being assembled from fragments, if any.
     private var fragments: ByteBuffer?
     /// Whether that message is text (checked for UTF-8 when whole) or binary.
@@ -32,7 +35,14 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     /// Activity is recorded at most once a second, which keeps the registry lock off the read path.
     private static let touchInterval = TimeAmount.seconds(1)
 
-    init(connectionId: String, gateway: WebSocketGateway, sink: ChannelConnectionSink, maximumMessageSize: Int) {
+    init(
+        connectionId: String,
+        gateway: WebSocketGateway,
+        sink: ChannelConnectionSink,
+        maximumMessageSize: Int,
+        subscribeGrant: SubscribeGrant
+    ) {
+        self.subscribeGrant = subscribeGrant
         self.connectionId = connectionId
         self.gateway = gateway
         self.sink = sink
@@ -127,7 +137,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
         guard !isText || Self.isValidUTF8(payload) else {
             return fail(context, code: .dataInconsistentWithMessage, "text message is not valid UTF-8")
         }
-        if let reply = gateway.respond(to: ClientMessage(text: String(buffer: payload)), connectionId: connectionId) {
+        if let reply = gateway.respond(to: ClientMessage(text: String(buffer: payload)), connectionId: connectionId, grant: subscribeGrant) {
             _ = sink.send(text: ByteBuffer(string: reply.jsonText))
         }
     }

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
+import PushBridgeAuth
 import PushBridgeCore
 import PushBridgeJSON
 
@@ -17,20 +18,43 @@ struct WebSocketGateway: Sendable {
     let writeQueues: EventLoopWriteQueues
 
     enum UpgradeDecision: Equatable {
-        /// Upgrade, answering with these headers.
-        case upgrade(HTTPHeaders)
+        /// Upgrade, answering with these headers; the identity its token proved, when authentication is on.
+        case upgrade(HTTPHeaders, identity: AuthenticatedIdentity?)
+        /// A token was found; verifying it decides between upgrade and 403.
+        case authenticate(TokenSource.Found, HTTPHeaders)
         /// Not a socket path: the request is answered as a failed upgrade.
         case notAWebSocketPath
         /// Shutting down: new sockets are refused with 503.
         case draining
+        /// Authentication is on and the request carries no token: 401, as API Gateway answers a missing identity source.
+        case unauthorized
+        /// A token that does not verify, or a browser origin not allowed: 403.
+        case forbidden(reason: String)
     }
 
-    /// Sockets connect at `/` and at `/{stage}`; the query string plays no part.
+    var rules: UpgradeRules {
+        UpgradeRules(
+            stage: runtime.configuration.stage,
+            requiresToken: runtime.authenticator != nil,
+            allowedOrigins: runtime.configuration.allowedOrigins
+        )
+    }
+
+    /// Sockets connect at `/` and at `/{stage}`; the query string carries no route, only perhaps a token.
     func decide(_ head: HTTPRequestHead) -> UpgradeDecision {
-        let path = Self.path(of: head)
-        guard path == "/" || path == "/\(runtime.configuration.stage)" else { return .notAWebSocketPath }
-        guard !readiness.isDraining else { return .draining }
-        return .upgrade(Self.handshakeHeaders(offered: head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map(String.init)))
+        rules.decide(head, draining: readiness.isDraining)
+    }
+
+    /// Verifies the token ``decide(_:)`` found. The token is never logged, only why it was refused.
+    func authenticate(_ found: TokenSource.Found, headers: HTTPHeaders) async -> UpgradeDecision {
+        guard let authenticator = runtime.authenticator else { return .upgrade(headers, identity: nil) }
+        switch await authenticator.authenticate(found.token) {
+        case .success(let identity):
+            return .upgrade(headers, identity: identity)
+        case .failure(let rejection):
+            logger.debug("Connect refused", metadata: ["pb.reason": "\(rejection)", "pb.token.source": "\(found.source)"])
+            return .forbidden(reason: rejection.description)
+        }
     }
 
     /// The request's path without its query string.
@@ -46,7 +70,7 @@ struct WebSocketGateway: Sendable {
     }
 
     /// $connect: records the connection and installs its handler. Runs on the channel's event loop.
-    func connect(_ channel: any Channel, head: HTTPRequestHead) throws {
+    func connect(_ channel: any Channel, head: HTTPRequestHead, identity: AuthenticatedIdentity?) throws {
         let configuration = runtime.configuration
         let connectionId = runtime.connectionIds.next()
         let path = Self.path(of: head)
@@ -55,7 +79,9 @@ struct WebSocketGateway: Sendable {
             sourceIp: channel.remoteAddress?.ipAddress ?? "",
             userAgent: head.headers.first(name: "User-Agent") ?? "",
             connectedAt: .now(),
-            stage: path == "/" ? nil : String(path.dropFirst())
+            stage: path == "/" ? nil : String(path.dropFirst()),
+            userId: identity?.userId,
+            claims: identity?.claims
         )
         // The slow-consumer bound is the channel's own pending-write buffer (see ChannelConnectionSink).
         let outboundLimit = min(configuration.outboundBufferBytes, configuration.outboundBufferFrames * configuration.maximumFrameSize)
@@ -75,14 +101,18 @@ struct WebSocketGateway: Sendable {
                 connectionId: connectionId,
                 gateway: self,
                 sink: sink,
-                maximumMessageSize: configuration.maximumMessageSize
+                maximumMessageSize: configuration.maximumMessageSize,
+                subscribeGrant: runtime.subscribePolicy.grant(for: identity?.claims)
             )
         )
         runtime.registry.register(record, sink: sink)
         metrics.connectionOpened()
         logger.debug(
             "Connected",
-            metadata: ["pb.connection.id": "\(connectionId)", "pb.source.ip": "\(record.sourceIp)", "pb.path": "\(path)"]
+            metadata: [
+                "pb.connection.id": "\(connectionId)", "pb.source.ip": "\(record.sourceIp)", "pb.path": "\(path)",
+                "pb.user.id": "\(record.userId ?? "-")",
+            ]
         )
         // A socket that closed during the upgrade went inactive before the handler that reports it was added.
         if !channel.isActive { disconnected(connectionId, sink: sink) }
@@ -99,13 +129,17 @@ struct WebSocketGateway: Sendable {
 
     /// Runs the selected route; returns the frame to send back, if any (routes have no response on success,
     /// as the sample defines no route responses).
-    func respond(to message: ClientMessage, connectionId: String) -> JSONValue? {
+    func respond(to message: ClientMessage, connectionId: String, grant: SubscribeGrant) -> JSONValue? {
         let requestId = runtime.requestIds.next()
         func errorFrame(_ text: String) -> JSONValue {
             ["message": .string(text), "connectionId": .string(connectionId), "requestId": .string(requestId)]
         }
         switch message {
         case .subscribe(let entityId):
+            guard grant.allows(entityId) else {
+                logger.debug("Subscribe refused by policy", metadata: ["pb.connection.id": "\(connectionId)", "pb.entity.id": "\(entityId)"])
+                return errorFrame("Forbidden: this connection may not subscribe to \(entityId)")
+            }
             switch runtime.registry.subscribe(connectionId, to: entityId) {
             case .subscribed, .alreadySubscribed, .unknownConnection: return nil
             case .limitReached(let limit):

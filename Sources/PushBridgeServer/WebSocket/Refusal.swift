@@ -1,0 +1,38 @@
+import HTTPTypes
+
+/// How a WebSocket handshake that is not upgraded is answered: 400 on a path without sockets (as HummingbirdWebSocket
+/// answers), 401 and 403 as API Gateway answers a missing or refused identity, 503 while shutting down.
+enum Refusal: Sendable, Equatable {
+    case notAWebSocketPath
+    case unauthorized
+    case forbidden
+    case draining
+
+    init(_ decision: WebSocketGateway.UpgradeDecision) {
+        switch decision {
+        case .draining: self = .draining
+        case .unauthorized: self = .unauthorized
+        case .forbidden: self = .forbidden
+        // An upgrade the upgrader still did not perform (or a token never verified) is a bad request.
+        case .notAWebSocketPath, .upgrade, .authenticate: self = .notAWebSocketPath
+        }
+    }
+
+    var status: HTTPResponse.Status {
+        switch self {
+        case .notAWebSocketPath: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .draining: .serviceUnavailable
+        }
+    }
+
+    var body: String {
+        switch self {
+        case .notAWebSocketPath: ""
+        case .unauthorized: #"{"message":"Unauthorized"}"#
+        case .forbidden: #"{"message":"Forbidden"}"#
+        case .draining: #"{"message":"Service Unavailable: server shutting down"}"#
+        }
+    }
+}
