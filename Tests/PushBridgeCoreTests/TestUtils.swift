@@ -68,7 +68,8 @@ func makeMessage(
     _ event: Event = makeEvent(),
     input: String? = nil,
     routingKey: String? = "myEntityId",
-    target: TargetKey = testTarget
+    target: TargetKey = testTarget,
+    targetArn: String = "arn:pushbridge:websocket:us-east-1:123456789012:subscribers/*"
 ) -> DeliveryMessage {
     DeliveryMessage(
         event: event,
@@ -76,7 +77,7 @@ func makeMessage(
         routingKey: routingKey,
         target: target,
         ruleArn: "arn:aws:events:us-east-1:123456789012:rule/\(target.ruleName)",
-        targetArn: "arn:pushbridge:websocket:us-east-1:123456789012:subscribers/*"
+        targetArn: targetArn
     )
 }
 

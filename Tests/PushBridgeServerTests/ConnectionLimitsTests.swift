@@ -104,8 +104,13 @@ import Testing
     @Test func pastMaxConnectionsHTTPGets503AndAnUpgradeIsRefused() async throws {
         try await withPushBridgeServer(configure: Self.threeConnections) { server in
             var held: [RawHTTPConnection] = []
-            for _ in 0..<3 { held.append(try await RawHTTPConnection(port: server.port)) }
-            try await Task.sleep(for: .milliseconds(100))
+            for _ in 0..<3 {
+                // Answered once, so the server has surely accepted and counted it (a loaded machine may take long).
+                let connection = try await RawHTTPConnection(port: server.port)
+                try await connection.send(RawHTTPConnection.request("GET", "/healthz"))
+                #expect(try await connection.readResponse().status == 200)
+                held.append(connection)
+            }
             let extra = try await RawHTTPConnection(port: server.port)
             try await extra.send(RawHTTPConnection.request("GET", "/healthz"))
             let refused = try await extra.readResponse()

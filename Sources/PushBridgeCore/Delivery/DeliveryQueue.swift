@@ -83,6 +83,31 @@ public final class DeliveryQueue: Sendable {
         return accepted
     }
 
+    /// Promises a place and `bytes` of the budget to a message queued later by ``enqueue(reserved:)``, so that
+    /// an entry answered with an EventId always finds its place; false (nothing taken) when there is no room.
+    public func reservePlace(bytes: Int) -> Bool {
+        guard budget.reserve(bytes) else { return false }
+        guard state.withLock({ $0.reservePlace() }) else {
+            budget.release(bytes)
+            return false
+        }
+        return true
+    }
+
+    /// Gives back what ``reservePlace(bytes:)`` took, for a message that will not come (its commit failed).
+    public func cancelReservedPlace(bytes: Int) {
+        state.withLock { $0.cancelReservedPlace() }
+        budget.release(bytes)
+    }
+
+    /// Queues a message whose place was reserved; false only when the queue closed meanwhile (what was reserved
+    /// is given back).
+    public func enqueue(reserved message: DeliveryMessage) -> Bool {
+        let accepted = state.withLock { $0.enqueue(message, reserved: true) }
+        if accepted { signal.signal() } else { budget.release(message.event.estimatedBytes) }
+        return accepted
+    }
+
     /// Sets where dead letters of this target are also sent (`DeadLetterConfig.Arn`), or nil for the built-in DLQ only.
     public func update(deadLetterArn: String?) {
         deadLetterDestination.withLock { $0 = deadLetterArn }

@@ -61,8 +61,10 @@ public struct DeliveryQueueState: ~Copyable {
         return changes
     }
 
-    private mutating func record(_ change: @autoclosure () -> StoreChange) {
-        if recordsChanges { changes.append(change()) }
+    /// Records a change of `message`; messages to WebSocket subscribers were never kept, so neither are their
+    /// changes (decided per message: a target's ARN may change under a queue).
+    private mutating func record(_ message: DeliveryMessage, _ change: @autoclosure () -> StoreChange) {
+        if recordsChanges, !message.isForWebSocketSubscribers { changes.append(change()) }
     }
 
     public private(set) var counters = DeliveryCounters()
@@ -78,11 +80,27 @@ public struct DeliveryQueueState: ~Copyable {
     public var readyCount: Int { ready.count }
     public var waitingCount: Int { waiting.count }
     public var inFlightCount: Int { inFlight.count }
-    public var freeCapacity: Int { max(0, capacity - depth) }
+    public var freeCapacity: Int { max(0, capacity - depth - reservedPlaces) }
+    /// Places promised to prepared messages (``reservePlace()``) that are not queued yet.
+    public private(set) var reservedPlaces = 0
+
+    /// Promises a place to a message that is queued later (once its event is committed); false when full.
+    public mutating func reservePlace() -> Bool {
+        guard !isClosed, depth + reservedPlaces < capacity else { return false }
+        reservedPlaces += 1
+        return true
+    }
+
+    /// Gives back a place promised by ``reservePlace()`` whose message will not come (its commit failed).
+    public mutating func cancelReservedPlace() {
+        reservedPlaces = max(0, reservedPlaces - 1)
+    }
 
     /// Adds a message; false when the queue is full (the caller reports a retryable error to its client).
-    public mutating func enqueue(_ message: DeliveryMessage) -> Bool {
-        guard !isClosed, depth < capacity else { return false }
+    /// With `reserved`, it takes the place ``reservePlace()`` promised, so it is refused only by a closed queue.
+    public mutating func enqueue(_ message: DeliveryMessage, reserved: Bool = false) -> Bool {
+        if reserved { cancelReservedPlace() }
+        guard !isClosed, reserved || depth + reservedPlaces < capacity else { return false }
         heldBytes += message.event.estimatedBytes
         ready.append(Item(id: nextId, message: message))
         nextId += 1
@@ -135,7 +153,7 @@ public struct DeliveryQueueState: ~Copyable {
         inFlight[lease.messageId] = nil
         release(entry.item.message)
         counters.delivered += 1
-        record(.delivered(entry.item.message.key))
+        record(entry.item.message, .delivered(entry.item.message.key))
     }
 
     public enum FailureAction: Sendable, Equatable {
@@ -184,7 +202,7 @@ public struct DeliveryQueueState: ~Copyable {
             waiting[item.id] = item
             dueTimes.insert(Due(at: at, id: item.id))
             counters.retried += 1
-            record(.reschedule(item.message.key, attempts: item.attempts, dueAt: at))
+            record(item.message, .reschedule(item.message.key, attempts: item.attempts, dueAt: at))
             return .retryScheduled(at: at)
         case .exhausted(let condition):
             return .deadLettered(deadLetter(item, failure: failure, exhausted: condition, now: now, id: deadLetterId()))
@@ -279,7 +297,7 @@ public struct DeliveryQueueState: ~Copyable {
         guard var item = waiting.removeValue(forKey: id) else { return false }
         item.dueAt = nil
         ready.append(item)
-        record(.reschedule(item.message.key, attempts: item.attempts, dueAt: nil))
+        record(item.message, .reschedule(item.message.key, attempts: item.attempts, dueAt: nil))
         return true
     }
 

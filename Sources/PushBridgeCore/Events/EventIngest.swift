@@ -52,6 +52,7 @@ public struct EventIngest: Sendable {
                 for event in prepared { router.enqueue(event) }
                 completion(finish(results))
             case .failure(let error):
+                for event in prepared { router.cancel(event) }
                 router.logger.error(
                     "PutEvents entries could not be recorded; they are answered InternalException and not queued",
                     metadata: ["pb.entries": "\(prepared.count)", "pb.reason": "\(error)"]

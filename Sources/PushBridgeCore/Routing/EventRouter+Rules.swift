@@ -181,8 +181,7 @@ extension EventRouter {
                         observer: observer,
                         clock: clock,
                         budget: budget,
-                        // The fan-out's messages are not kept (see `PreparedEvent.storeChange`), nor their settles.
-                        store: target.isWebSocketTarget ? InMemoryEventStore() : store,
+                        store: store,
                         logger: logger
                     )
                     queue.update(deadLetterArn: target.deadLetterArn)

@@ -25,6 +25,8 @@ public final class EventRouter: Sendable {
     let buses = Mutex<[String: Bus]>([:])
     /// One queue per target, behind its own lock: publishing looks queues up without holding the buses.
     let targetQueues = Mutex<[TargetKey: DeliveryQueue]>([:])
+    /// Dead letters being redriven: a second redrive of one entry at the same time would queue it twice.
+    private let redrivesInProgress = Mutex<Set<String>>([])
     public let account: AccountContext
     public let queueCapacity: Int
     public let patternLimits: PatternLimits
@@ -119,8 +121,9 @@ public final class EventRouter: Sendable {
         case unknownBus
     }
 
-    /// An accepted event routed to its targets, checked for room, and not queued yet: it is queued by
-    /// ``enqueue(_:)`` once its ``storeChange`` is committed.
+    /// An accepted event routed to its targets, with a place reserved in each target's queue and its bytes in the
+    /// budget, and not queued yet: ``enqueue(_:)`` queues it once its ``storeChange`` is committed, or
+    /// ``cancel(_:)`` gives the reservations back when the commit failed.
     public struct PreparedEvent: Sendable {
         public let event: Event
         let messages: [DeliveryMessage]
@@ -145,22 +148,34 @@ public final class EventRouter: Sendable {
         case refused(PublishResult)
     }
 
-    /// Routes `event` and checks, all or nothing, that every matching target's queue and the memory budget have
-    /// room; nothing is queued yet.
+    /// Routes `event` and reserves, all or nothing, a place in every matching target's queue and its bytes in the
+    /// memory budget; nothing is queued yet. Reserved before the commit, so entries that are answered with an
+    /// EventId never find their queue full afterwards, even ten of one request for the last free place.
     public func prepare(_ event: Event) -> Preparation {
         guard buses.withLock({ $0[event.eventBusName] != nil }) else { return .refused(.unknownBus) }
         let messages = route(event)
         if messages.isEmpty { return .ready(PreparedEvent(event: event, messages: [], queues: [])) }
         let queues = targetQueues.withLock { queues in messages.map { queues[$0.target] } }
-        for queue in queues where (queue?.freeCapacity ?? 0) < 1 { return .refused(.throttled) }
-        guard budget.canReserve(messages.count * event.estimatedBytes) else { return .refused(.throttled) }
+        var reserved: [DeliveryQueue] = []
+        for queue in queues {
+            guard let queue, queue.reservePlace(bytes: event.estimatedBytes) else {
+                for queue in reserved { queue.cancelReservedPlace(bytes: event.estimatedBytes) }
+                return .refused(.throttled)
+            }
+            reserved.append(queue)
+        }
         return .ready(PreparedEvent(event: event, messages: messages, queues: queues))
     }
 
-    /// Queues a prepared event for its targets. A queue that filled up since ``prepare(_:)`` dead-letters its
-    /// message, so the event stays where an operator sees it.
+    /// Gives back the places and bytes a prepared event reserved: its commit failed, it will not be queued.
+    public func cancel(_ prepared: PreparedEvent) {
+        for queue in prepared.queues { queue?.cancelReservedPlace(bytes: prepared.event.estimatedBytes) }
+    }
+
+    /// Queues a prepared event for its targets, in the places reserved for it. A queue closed since
+    /// ``prepare(_:)`` (its target removed) dead-letters its message, so the event stays where an operator sees it.
     public func enqueue(_ prepared: PreparedEvent) {
-        for (message, queue) in zip(prepared.messages, prepared.queues) where queue?.enqueue(message) != true {
+        for (message, queue) in zip(prepared.messages, prepared.queues) where queue?.enqueue(reserved: message) != true {
             deadLetters.add(
                 DeadLetterEntry(
                     id: UUIDText.random(),
@@ -169,8 +184,8 @@ public final class EventRouter: Sendable {
                     target: message.target,
                     ruleArn: message.ruleArn,
                     targetArn: message.targetArn,
-                    errorCode: "THROTTLING",
-                    errorMessage: "The target's queue was full when the event arrived.",
+                    errorCode: "NO_RESOURCE",
+                    errorMessage: "The target was removed before this event was queued.",
                     exhaustedRetryCondition: nil,
                     retryAttempts: 0,
                     attempts: [],
@@ -215,6 +230,14 @@ public final class EventRouter: Sendable {
             let event = Event(json: json, eventBusName: entry.target.busName, ingestedAt: clock.now())
         else { throw .validation("Dead letter \(entry.id) does not hold a valid event.") }
         let message = Self.message(for: event, rule: rule, target: target)
+        guard redrivesInProgress.withLock({ $0.insert(entry.id).inserted }) else {
+            throw AWSServiceError(code: "ConflictException", message: "Dead letter \(entry.id) is already being redriven.")
+        }
+        defer { redrivesInProgress.withLock { _ = $0.remove(entry.id) } }
+        // Taken out by a redrive that finished just before: nothing left to send.
+        guard deadLetters.entry(id: entry.id) != nil else {
+            throw .resourceNotFound("Dead letter \(entry.id) was already redriven or removed.")
+        }
         let full = AWSServiceError(code: "ThrottlingException", message: "The target's queue is full.")
         guard queue.freeCapacity > 0 else { throw full }
         if store.isDurable, !message.isForWebSocketSubscribers {

@@ -115,7 +115,7 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if readHeld, context.channel.isWritable {
+        if readHeld, context.channel.isWritable, !isAnswering {
             readHeld = false
             context.read()
         }

@@ -50,7 +50,7 @@ struct DeliveryQueueStateStoreTests {
     @Test("A failed lease records its reschedule: the key, the attempts so far and the retry time the action returned")
     func failureRecordsReschedule() throws {
         var state = makeState()
-        let message = makeMessage(makeEvent(id: "e1"))
+        let message = makeJournaledMessage(makeEvent(id: "e1"))
         #expect(state.enqueue(message) == true)
         #expect(state.takeChanges().isEmpty)
         let lease = try #require(state.receive(now: t0, maximum: 1).first)
@@ -77,7 +77,7 @@ struct DeliveryQueueStateStoreTests {
     @Test("A Retry-After the target asked for is the recorded retry time")
     func retryAfterIsRecorded() throws {
         var state = makeState()
-        _ = state.enqueue(makeMessage())
+        _ = state.enqueue(makeJournaledMessage())
         let lease = try #require(state.receive(now: t0, maximum: 1).first)
         var failure = retryable
         failure.retryAfter = t0.adding(seconds: 120)
@@ -88,7 +88,7 @@ struct DeliveryQueueStateStoreTests {
     @Test("A completed lease records that its message was delivered")
     func completionRecordsDelivered() throws {
         var state = makeState()
-        let message = makeMessage(makeEvent(id: "e1"))
+        let message = makeJournaledMessage(makeEvent(id: "e1"))
         _ = state.enqueue(message)
         let lease = try #require(state.receive(now: t0, maximum: 1).first)
         #expect(state.takeChanges().isEmpty, "receiving is not recorded")
@@ -106,7 +106,7 @@ struct DeliveryQueueStateStoreTests {
     @Test("Retry now records a reschedule that is due at once, with the attempts kept")
     func retryNowRecordsReadyReschedule() throws {
         var state = makeState()
-        let message = makeMessage(makeEvent(id: "e1"))
+        let message = makeJournaledMessage(makeEvent(id: "e1"))
         _ = state.enqueue(message)
         let lease = try #require(state.receive(now: t0, maximum: 1).first)
         _ = fail(&state, lease, at: t0.adding(seconds: 1))
@@ -126,7 +126,7 @@ struct DeliveryQueueStateStoreTests {
     @Test("A lease that outlives the visibility timeout records its reschedule, with a TIMEOUT attempt")
     func expiredLeaseRecordsReschedule() throws {
         var state = makeState(visibilityTimeout: .seconds(30))
-        let message = makeMessage(makeEvent(id: "e1"))
+        let message = makeJournaledMessage(makeEvent(id: "e1"))
         _ = state.enqueue(message)
         _ = state.receive(now: t0, maximum: 1)
 
@@ -146,7 +146,7 @@ struct DeliveryQueueStateStoreTests {
     @Test("Dead letters are left for the dead-letter store to record: the queue records none")
     func deadLettersAreNotRecordedHere() throws {
         var state = makeState()
-        for id in ["e1", "e2", "e3"] { _ = state.enqueue(makeMessage(makeEvent(id: id))) }
+        for id in ["e1", "e2", "e3"] { _ = state.enqueue(makeJournaledMessage(makeEvent(id: id))) }
         let leases = state.receive(now: t0, maximum: 2)
         #expect(leases.count == 2)
 
@@ -166,14 +166,14 @@ struct DeliveryQueueStateStoreTests {
     @Test("With recording off, nothing is recorded")
     func recordingOff() throws {
         var state = makeState(recording: false, visibilityTimeout: .seconds(30))
-        for id in ["e1", "e2", "e3"] { _ = state.enqueue(makeMessage(makeEvent(id: id))) }
+        for id in ["e1", "e2", "e3"] { _ = state.enqueue(makeJournaledMessage(makeEvent(id: id))) }
         let leases = state.receive(now: t0, maximum: 3)
         state.complete(leases[0])
         _ = fail(&state, leases[1], at: t0)
         let waiting = try #require(state.waitingMessages.first)
         #expect(state.retryNow(waiting.id) == true)
         _ = promote(&state, at: t0.adding(seconds: 30))
-        state.restore(makeMessage(makeEvent(id: "e4")), attempts: [], dueAt: nil)
+        state.restore(makeJournaledMessage(makeEvent(id: "e4")), attempts: [], dueAt: nil)
 
         #expect(state.counters.delivered == 1)
         #expect(state.counters.retried == 2, "the failure and the expired lease were both rescheduled")
@@ -185,19 +185,19 @@ struct DeliveryQueueStateStoreTests {
     @Test("Restore puts a message with a retry time among the waiting and one without among the ready, past capacity")
     func restore() throws {
         var state = makeState(capacity: 1)
-        #expect(state.enqueue(makeMessage(makeEvent(id: "queued"))) == true)
+        #expect(state.enqueue(makeJournaledMessage(makeEvent(id: "queued"))) == true)
         #expect(state.freeCapacity == 0)
 
         let failed = DeliveryAttempt(number: 1, startedAt: t0.adding(seconds: -60), failure: retryable)
         let due = t0.adding(seconds: 10)
-        state.restore(makeMessage(makeEvent(id: "waiting")), attempts: [failed], dueAt: due)
-        state.restore(makeMessage(makeEvent(id: "ready")), attempts: [failed], dueAt: nil)
+        state.restore(makeJournaledMessage(makeEvent(id: "waiting")), attempts: [failed], dueAt: due)
+        state.restore(makeJournaledMessage(makeEvent(id: "ready")), attempts: [failed], dueAt: nil)
 
         #expect(state.depth == 3, "capacity does not refuse what was accepted before the restart")
         #expect(state.readyCount == 2)
         #expect(state.waitingCount == 1)
         #expect(state.counters.enqueued == 3)
-        #expect(state.enqueue(makeMessage()) == false, "new messages still meet the capacity")
+        #expect(state.enqueue(makeJournaledMessage()) == false, "new messages still meet the capacity")
         let waiting = try #require(state.waitingMessages.first)
         #expect(waiting.message.event.id == "waiting")
         #expect(waiting.dueAt == due)
@@ -217,7 +217,7 @@ struct DeliveryQueueStateStoreTests {
     func restoredFailureKeepsAttempts() throws {
         var state = makeState()
         let recovered = DeliveryAttempt(number: 1, startedAt: t0.adding(seconds: -60), failure: retryable)
-        let message = makeMessage(makeEvent(id: "e1"))
+        let message = makeJournaledMessage(makeEvent(id: "e1"))
         state.restore(message, attempts: [recovered], dueAt: nil)
         let lease = try #require(state.receive(now: t0, maximum: 1).first)
         _ = fail(&state, lease, at: t0.adding(seconds: 1))
@@ -226,4 +226,20 @@ struct DeliveryQueueStateStoreTests {
         #expect(recorded.key == message.key)
         #expect(recorded.attempts == [recovered, DeliveryAttempt(number: 2, startedAt: t0, failure: retryable)])
     }
+
+    @Test("Messages to WebSocket subscribers record nothing: they were never kept")
+    func webSocketMessagesRecordNothing() {
+        var state = DeliveryQueueState(capacity: 10, retryPolicy: RetryPolicy(baseDelay: .seconds(1), maximumDelay: .seconds(300)))
+        state.recordsChanges = true
+        _ = state.enqueue(makeMessage(makeEvent(id: "ws")))
+        let leases = state.receive(now: t0, maximum: 1)
+        for lease in leases { state.complete(lease) }
+        #expect(leases.count == 1)
+        #expect(state.takeChanges().isEmpty)
+    }
+}
+
+/// A message to a webhook: journaled, so its changes are recorded.
+private func makeJournaledMessage(_ event: Event = makeEvent()) -> DeliveryMessage {
+    makeMessage(event, targetArn: "https://hooks.example.com/journaled")
 }

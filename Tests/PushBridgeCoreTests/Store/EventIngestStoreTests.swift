@@ -12,9 +12,10 @@ struct EventIngestStoreTests {
     private func makeIngest(
         store: RecordingEventStore,
         deliverer: any TargetDeliverer = FakeDeliverer(),
-        workers: DeliveryWorkers = DeliveryWorkers()
+        workers: DeliveryWorkers = DeliveryWorkers(),
+        queueCapacity: Int = 100
     ) throws -> (ingest: EventIngest, router: EventRouter) {
-        let router = makeRouter(store: store, deliverer: deliverer, workers: workers)
+        let router = makeRouter(store: store, deliverer: deliverer, workers: workers, queueCapacity: queueCapacity)
         try router.putRule(name: Self.ruleName, bus: "default", eventPattern: #"{"detail-type":["Entity Updated"]}"#, state: nil, description: nil)
         let targets = [
             TargetDefinition(id: "Subscribers", arn: testAccount.webSocketTargetArn, pathParameterValues: ["$.detail.entityId"]),
@@ -228,5 +229,40 @@ struct EventIngestStoreTests {
 
         #expect(router.publish(makeEvent(id: "p2", detailType: "Other")) == .accepted)
         #expect(store.changes.count == 1)
+    }
+
+    @Test(
+        "Places are reserved before the commit: ten entries for the last free place get one EventId and nine ThrottlingExceptions, and none is dead-lettered"
+    )
+    func placesReservedBeforeTheCommit() async throws {
+        let store = RecordingEventStore()
+        let deadLetters = InMemoryDeadLetterStore()
+        let router = makeRouter(store: store, deadLetters: deadLetters, queueCapacity: 1)
+        try router.putRule(name: Self.ruleName, bus: "default", eventPattern: #"{"detail-type":["Entity Updated"]}"#, state: nil, description: nil)
+        #expect(
+            try router.putTargets(rule: Self.ruleName, bus: "default", targets: [TargetDefinition(id: "Hook", arn: "https://hooks.example.com/h")])
+                .isEmpty
+        )
+        let ingest = EventIngest(validator: PutEventsValidator(), router: router)
+        store.holdCompletions()
+        let answer = Task { try await ingest.putEvents(PutEventsRequest(entries: (0..<10).map { entry(entityId: "e\($0)") })) }
+        #expect(await eventually { store.heldCount == 1 })
+        store.release()
+        let response = try await answer.value
+        #expect(response.entries.filter { !$0.isFailure }.count == 1)
+        #expect(response.entries.filter { $0.isFailure }.allSatisfy { if case .failed("ThrottlingException", _) = $0 { true } else { false } })
+        #expect(depth(router, Self.hook) == 1)
+        #expect(deadLetters.count == 0)
+    }
+
+    @Test("A failed commit gives the reserved places back")
+    func failedCommitReleasesPlaces() async throws {
+        let store = RecordingEventStore()
+        let (ingest, router) = try makeIngest(store: store, queueCapacity: 1)
+        store.failNext()
+        _ = try await ingest.putEvents(PutEventsRequest(entries: [entry()]))
+        #expect(router.queue(for: Self.hook)?.freeCapacity == 1)
+        let retried = try await ingest.putEvents(PutEventsRequest(entries: [entry()]))
+        #expect(retried.failedEntryCount == 0)
     }
 }

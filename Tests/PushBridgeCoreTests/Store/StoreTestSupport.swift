@@ -27,11 +27,12 @@ func makeRouter(
     deliverer: any TargetDeliverer = FakeDeliverer(),
     deadLetters: any DeadLetterStore = InMemoryDeadLetterStore(),
     workers: DeliveryWorkers = DeliveryWorkers(),
-    clock: WallClock = WallClock { t0 }
+    clock: WallClock = WallClock { t0 },
+    queueCapacity: Int = 100
 ) -> EventRouter {
     EventRouter(
         account: testAccount,
-        queueCapacity: 100,
+        queueCapacity: queueCapacity,
         delivererFactory: FakeDelivererFactory(deliverer: deliverer),
         deadLetters: deadLetters,
         workers: workers,
