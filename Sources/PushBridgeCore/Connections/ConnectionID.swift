@@ -1,6 +1,7 @@
 import Synchronization
 
-/// Makes connection ids like API Gateway's: 16 URL-safe characters, opaque, never repeated in one process.
+/// Makes connection ids like API Gateway's: 16 URL-safe characters, opaque, never repeated in one process, never
+/// starting with `-`.
 ///
 /// A counter guarantees uniqueness; passing it through a keyed bijection (multiply by an odd constant, xor a
 /// random key) and appending random bytes makes the ids unguessable in sequence.
@@ -22,7 +23,14 @@ public final class ConnectionIDGenerator: Sendable {
         bytes.reserveCapacity(12)
         for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: mixed >> UInt64(shift))) }
         for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: salt >> UInt32(shift))) }
-        return Self.base64URL(bytes)
+        return Self.leadingDashReplaced(Self.base64URL(bytes))
+    }
+
+    /// An id that starts with `-` reads as an option to command-line tools (`pushbridge connections show -Cx…`
+    /// failed); `~` is URL-safe too and appears nowhere else in an id, so ids stay distinct.
+    public static func leadingDashReplaced(_ id: String) -> String {
+        guard id.utf8.first == UInt8(ascii: "-") else { return id }
+        return "~" + id.dropFirst()
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)

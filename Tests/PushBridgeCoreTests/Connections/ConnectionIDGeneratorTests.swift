@@ -3,7 +3,7 @@ import Testing
 
 @Suite("ConnectionIDGenerator")
 struct ConnectionIDGeneratorTests {
-    private static let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    private static let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~")
 
     @Test("Ids are 16 URL-safe characters")
     func shape() {
@@ -12,6 +12,8 @@ struct ConnectionIDGeneratorTests {
             let id = generator.next()
             #expect(id.count == 16)
             #expect(id.allSatisfy { Self.alphabet.contains($0) })
+            #expect(!id.hasPrefix("-"), "\(id) would read as an option to the CLI")
+            #expect(!id.dropFirst().contains("~"))
         }
     }
 
@@ -38,5 +40,11 @@ struct ConnectionIDGeneratorTests {
         let a = ConnectionIDGenerator()
         let b = ConnectionIDGenerator()
         #expect((0..<10).map { _ in a.next() } != (0..<10).map { _ in b.next() })
+    }
+
+    @Test("A leading dash becomes a tilde, which no other position holds, so ids stay distinct")
+    func leadingDash() {
+        #expect(ConnectionIDGenerator.leadingDashReplaced("-C12wGAJXF2iaXHp") == "~C12wGAJXF2iaXHp")
+        #expect(ConnectionIDGenerator.leadingDashReplaced("C-12wGAJXF2iaXH_") == "C-12wGAJXF2iaXH_")
     }
 }
