@@ -78,6 +78,7 @@ let package = Package(
             name: "PushBridgeSQLite",
             dependencies: [
                 "PushBridgeCore",
+                "PushBridgeJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

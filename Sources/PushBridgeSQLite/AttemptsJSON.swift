@@ -1,5 +1,6 @@
 import Foundation
 import PushBridgeCore
+import PushBridgeJSON
 
 /// The `messages.attempts` column: JSON in the form `JSONEncoder` gives `[DeliveryAttempt]` (so `JSONDecoder`
 /// reads it too), written and read by hand. Foundation's coders take about 10 µs per attempt, and a restart after
@@ -17,9 +18,9 @@ enum AttemptsJSON {
             text += #","startedAt":{"milliseconds":"# + String(attempt.startedAt.milliseconds) + "}"
             if let failure = attempt.failure {
                 text += #","failure":{"code":"#
-                appendString(failure.code, to: &text)
+                JSONValue.writeString(failure.code, to: &text)
                 text += #","message":"#
-                appendString(failure.message, to: &text)
+                JSONValue.writeString(failure.message, to: &text)
                 text += #","retryable":"# + (failure.retryable ? "true" : "false")
                 if let retryAfter = failure.retryAfter {
                     text += #","retryAfter":{"milliseconds":"# + String(retryAfter.milliseconds) + "}"
@@ -38,28 +39,6 @@ enum AttemptsJSON {
             var reader = Reader(bytes: bytes)
             return reader.attempts()
         }
-    }
-
-    private static func appendString(_ string: String, to text: inout String) {
-        text += "\""
-        if !string.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
-            text += string
-        } else {
-            for scalar in string.unicodeScalars {
-                switch scalar {
-                case "\"": text += "\\\""
-                case "\\": text += "\\\\"
-                case "\n": text += "\\n"
-                case "\r": text += "\\r"
-                case "\t": text += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - hex.utf8.count) + hex
-                default: text.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        text += "\""
     }
 
     private struct Reader {
