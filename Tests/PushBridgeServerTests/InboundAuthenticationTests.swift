@@ -145,6 +145,23 @@ import Testing
         }
     }
 
+    @Test func aRequestRefusedByItsHeadIsAnsweredBeforeItsBodyArrives() async throws {
+        try await withAuthenticatedServer { server in
+            let connection = try await RawHTTPConnection(port: server.port)
+            let unsigned = RawHTTPConnection.putEvents(Self.oneEntry)
+            let bodyStart = try #require(unsigned.range(of: "\r\n\r\n")).upperBound
+            try await connection.send(String(unsigned[..<bodyStart]))
+            let refused = try await connection.readResponse()
+            #expect(refused.header("x-amzn-ErrorType") == "MissingAuthenticationTokenException")
+            // The body that follows is dropped, and the connection serves the next request.
+            try await connection.send(String(unsigned[bodyStart...]))
+            try await connection.send(Self.signed("POST", "/", headers: Self.putEventsHeaders, body: Self.oneEntry))
+            let accepted = try await connection.readResponse()
+            #expect(accepted.status == 200, "\(accepted.body)")
+            #expect(try await server.ingestedCount() == 1)
+        }
+    }
+
     @Test func tamperedBodyIsRefused() async throws {
         try await withAuthenticatedServer { server in
             let connection = try await RawHTTPConnection(port: server.port)

@@ -291,3 +291,72 @@ def test_sigv4_api_gateway_target_signs_for_a_gateway_that_checks(start_pushbrid
         }])
         event_id = sender.put_event("it.sigv4", "Entity Updated", {"connectionId": connection_id})
         assert json.loads(ws.recv(timeout=20))["id"] == event_id
+
+
+def test_sigv4_unsigned_request_is_refused_before_its_body_is_read(server):
+    """A request refused by its head is answered at once: the server does not wait for (or buffer) its body."""
+    import socket
+
+    for path, content_type, code in [("/", "application/x-amz-json-1.1", "MissingAuthenticationTokenException"),
+                                     ("/events", "application/json", "UnauthorizedException")]:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+                    "X-Amz-Target: AWSEvents.PutEvents\r\nContent-Length: 900000\r\n\r\n")
+            sock.sendall(head.encode() + b'{"Entries": [')  # the rest of the body never comes
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                chunk = sock.recv(65536)  # socket.timeout (5 s) fails the test: the server waited for the body
+                assert chunk, "the server closed the connection without an answer"
+                answer += chunk
+            head, body = answer.split(b"\r\n\r\n", 1)
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")))
+            while len(body) < length:
+                chunk = sock.recv(65536)
+                assert chunk, "the answer's body was cut short"
+                body += chunk
+        assert head.split(b" ")[1] in (b"400", b"401"), head
+        assert json.loads(body)["__type"] == code, body
+    assert server.alive()
+
+
+# --- pushbridge's own client commands ---------------------------------------------------------------------------
+
+
+def run_cli(pushbridge_binary, server, *args, env=None):
+    environment = clean_environment({"AWS_CONFIG_FILE": os.devnull, **(env or {})})
+    return subprocess.run([pushbridge_binary, *args, "--server", server.url], env=environment, capture_output=True, text=True, timeout=60)
+
+
+def test_sigv4_cli_put_events_and_post_to_connection_sign_with_a_profile(server, pushbridge_binary, tmp_path):
+    credentials = write_credentials(tmp_path / "cli-credentials", PROFILES)
+    detail = ["--source", "it.cli", "--detail-type", "Entity Updated", "--detail", '{"entityId":"cli"}']
+
+    unsigned = run_cli(pushbridge_binary, server, "put-events", *detail)
+    assert unsigned.returncode == 3, unsigned
+    assert "UnauthorizedException" in unsigned.stderr and "--ingest-token" in unsigned.stderr
+
+    forged = write_credentials(tmp_path / "forged-credentials", {"publisher": (PROFILES["publisher"][0], "not-the-secret")})
+    wrong = run_cli(pushbridge_binary, server, "put-events", "--profile", "publisher", *detail, env={"AWS_SHARED_CREDENTIALS_FILE": forged})
+    assert wrong.returncode == 3, wrong
+    assert "InvalidSignatureException" in wrong.stderr and "--aws-credentials-file" in wrong.stderr, wrong.stderr
+
+    signed = run_cli(pushbridge_binary, server, "put-events", "--profile", "publisher", "--json", *detail,
+                     env={"AWS_SHARED_CREDENTIALS_FILE": credentials})
+    assert signed.returncode == 0, signed.stderr
+    assert json.loads(signed.stdout)["FailedEntryCount"] == 0
+
+    missing = run_cli(pushbridge_binary, server, "put-events", "--profile", "nobody", *detail, env={"AWS_SHARED_CREDENTIALS_FILE": credentials})
+    assert missing.returncode == 1 and "no such profile" in missing.stderr and "publisher" in missing.stderr, missing.stderr
+
+    with connect(f"ws://127.0.0.1:{server.port}/dev", subprotocols=["websocket"], open_timeout=10) as ws:
+        connection_id = learn_connection_id(ws)
+        keys = {"AWS_ACCESS_KEY_ID": PROFILES["operator"][0], "AWS_SECRET_ACCESS_KEY": PROFILES["operator"][1]}
+        sent = run_cli(pushbridge_binary, server, "post-to-connection", connection_id, "hello from a signed cli", env=keys)
+        assert sent.returncode == 0, sent.stderr
+        assert ws.recv(timeout=10) == "hello from a signed cli"
+
+        wrong = run_cli(pushbridge_binary, server, "post-to-connection", connection_id, "forged",
+                        env={**keys, "AWS_SECRET_ACCESS_KEY": "not-the-secret"})
+        assert wrong.returncode == 3 and "403" in wrong.stderr and "--aws-credentials-file" in wrong.stderr, wrong.stderr
+        other_region = run_cli(pushbridge_binary, server, "post-to-connection", "--region", "eu-west-1", connection_id, "x", env=keys)
+        assert other_region.returncode == 3, other_region.stderr

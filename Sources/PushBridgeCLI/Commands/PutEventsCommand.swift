@@ -14,12 +14,15 @@ struct PutEventsCommand: ClientCommand {
               pushbridge put-events --entries events.json
               echo '[{"Source":"a","DetailType":"b","Detail":"{}"}]' | pushbridge put-events --entries -
               PUSHBRIDGE_INGEST_TOKEN=… pushbridge put-events --entries events.json   # a server with --ingest-tokens-file
+              pushbridge put-events --profile publisher --entries events.json      # a server with --aws-credentials-file
 
             \(exitCodesHelp)
             """
     )
 
     @OptionGroup var options: ClientOptions
+
+    @OptionGroup var signing: AWSSigningOptions
 
     @Option(help: "The event's source.")
     var source: String?
@@ -55,14 +58,23 @@ struct PutEventsCommand: ClientCommand {
         var headers = [("Content-Type", "application/json")]
         if let token = ingestToken ?? ProcessInfo.processInfo.environment["PUSHBRIDGE_INGEST_TOKEN"], !token.isEmpty {
             headers.append(("Authorization", "Bearer \(token)"))
+        } else {
+            headers = try signing.sign(method: "POST", url: options.serverURL + "/events", headers: headers, body: Array(body), service: "events")
         }
         let reply = try await client.send("POST", "/events", headers: headers, body: Array(body))
         guard reply.status == 200 else {
             let object = reply.object
+            let code = Format.text(object["__type"])
+            var hint: String?
+            if reply.status == 401 {
+                hint = "Pass a token of the server's --ingest-tokens-file with --ingest-token or PUSHBRIDGE_INGEST_TOKEN."
+            } else if AWSSigningOptions.signatureErrorCodes.contains(code) {
+                hint = AWSSigningOptions.refusedSignatureHint
+            }
             throw CLIFailure(
-                status: reply.status == 401 ? .unauthorized : .failure,
-                message: "PutEvents refused (HTTP \(reply.status)): \(Format.text(object["__type"])): \(Format.text(object["message"]))",
-                hint: reply.status == 401 ? "Pass a token of the server's --ingest-tokens-file with --ingest-token or PUSHBRIDGE_INGEST_TOKEN." : nil
+                status: hint == nil ? .failure : .unauthorized,
+                message: "PutEvents refused (HTTP \(reply.status)): \(code): \(Format.text(object["message"]))",
+                hint: hint
             )
         }
         let results = reply.object["Entries"] as? [[String: Any]] ?? []
@@ -120,12 +132,15 @@ struct PostToConnectionCommand: ClientCommand {
             Examples:
               pushbridge post-to-connection Xy3… 'hello'
               echo '{"type":"ping"}' | pushbridge post-to-connection Xy3… -
+              pushbridge post-to-connection --profile operator Xy3… 'hello'   # a server with --aws-credentials-file
 
             \(exitCodesHelp)
             """
     )
 
     @OptionGroup var options: ClientOptions
+
+    @OptionGroup var signing: AWSSigningOptions
 
     @Argument(help: "The connection id.")
     var id: String
@@ -135,7 +150,9 @@ struct PostToConnectionCommand: ClientCommand {
 
     func execute(_ client: AdminClient) async throws {
         let bytes = data == "-" ? Array(FileHandle.standardInput.readDataToEndOfFile()) : Array(data.utf8)
-        let reply = try await client.send("POST", "/@connections/" + AdminClient.segment(id), headers: [], body: bytes)
+        let path = "/@connections/" + AdminClient.segment(id)
+        let headers = try signing.sign(method: "POST", url: options.serverURL + path, headers: [], body: bytes, service: "execute-api")
+        let reply = try await client.send("POST", path, headers: headers, body: bytes)
         switch reply.status {
         case 200:
             if options.json {
@@ -148,6 +165,12 @@ struct PostToConnectionCommand: ClientCommand {
                 status: .notFound,
                 message: "Connection \(id) is gone.",
                 hint: "List open connections with `pushbridge connections list`."
+            )
+        case 403:
+            throw CLIFailure(
+                status: .unauthorized,
+                message: "PostToConnection refused (HTTP 403): \(Format.text(reply.object["message"]))",
+                hint: AWSSigningOptions.refusedSignatureHint
             )
         default:
             throw CLIFailure(status: .failure, message: "PostToConnection failed (HTTP \(reply.status)): \(Format.text(reply.object["message"]))")

@@ -4,6 +4,17 @@ import PushBridgeCore
 /// The Events API's answers to requests that fail authentication: AWS's awsJson error shape for signatures (on
 /// `POST /` and `POST /events` alike), and 401 with `WWW-Authenticate` for a missing or unknown bearer token.
 extension EventsAPIEndpoint {
+    /// The answer refusing a request by its head alone (no or unknown credentials, a malformed or stale
+    /// signature), so that its body is never read; nil when the body is needed to decide, or it may proceed.
+    func refusalBeforeBody(target: String?, contentType: String, head: InboundRequestHead) -> EventsAPIReply? {
+        guard let authentication else { return nil }
+        let check = contentType == Self.plainJSON ? authentication.checkIngestHead(head) : authentication.checkSignedHead(head, api: .events)
+        guard case .refused(let refusal) = check else { return nil }
+        let reply = Self.reply(refusing: refusal, contentType: contentType)
+        if target == Self.putEventsTarget, let errorType = reply.errorType { metrics.eventsRejected(code: errorType) }
+        return reply
+    }
+
     /// The answer refusing this request, or nil when it may proceed.
     func authenticationRefusal(of request: () -> InboundRequestHead, body: Body, contentType: String) -> EventsAPIReply? {
         guard let authentication else { return nil }

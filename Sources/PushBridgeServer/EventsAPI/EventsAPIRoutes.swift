@@ -20,6 +20,9 @@ struct EventsAPIRoutes {
     }
 
     private func respond(to request: Request, target: String?, contentType: String) async -> Response {
+        if let refusal = endpoint.refusalBeforeBody(target: target, contentType: contentType, head: InboundRequestHead(request.head)) {
+            return refusal.response
+        }
         let body: EventsAPIEndpoint.Body
         do {
             body = .bytes(try await request.body.collect(upTo: endpoint.bodyLimit))

@@ -28,6 +28,8 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         /// A request the router answers; without keep-alive, nothing after it is read.
         case passing(keepAlive: Bool)
         case collecting(Collecting)
+        /// A request refused by its head alone (authentication) is answered at once; its body is read and dropped.
+        case discarding(keepAlive: Bool)
         /// A PutEvents is read and waits for the store to commit its entries; what arrives meanwhile is kept in
         /// `heldParts` and read after the answer, so answers keep the order of requests.
         case answering
@@ -71,7 +73,11 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             if routerClosing {
                 state = .closing
             } else if routedAwaitingResponse == 0, let (target, contentType) = Self.putEvents(head) {
-                state = .collecting(Collecting(head: head, target: target, contentType: contentType))
+                if let refusal = endpoint.refusalBeforeBody(target: target, contentType: contentType, head: InboundRequestHead(head)) {
+                    answerBeforeBody(head, with: refusal, context: context)
+                } else {
+                    state = .collecting(Collecting(head: head, target: target, contentType: contentType))
+                }
             } else {
                 routedAwaitingResponse += 1
                 state = .passing(keepAlive: head.isKeepAlive)
@@ -92,6 +98,12 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         case .passing(let keepAlive):
             if case .end = part { state = keepAlive ? .idle : .closing }
             context.fireChannelRead(data)
+        case .discarding(let keepAlive):
+            guard case .end = part else { return }
+            state = keepAlive ? .idle : .closing
+            // Closed only once the body is read: closing with unread bytes would reset the connection, and the
+            // client could lose the answer.
+            if !keepAlive { context.close(promise: nil) }
         case .closing:
             break
         }
@@ -149,7 +161,7 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var isCollectingOrAnswering: Bool {
         switch state {
         case .collecting, .answering: true
-        case .idle, .passing, .closing: false
+        case .idle, .passing, .discarding, .closing: false
         }
     }
 
@@ -166,6 +178,13 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 eventLoop.execute { loopBound.value.handler.answer(request, with: reply, context: loopBound.value.context) }
             }
         }
+    }
+
+    private func answerBeforeBody(_ head: HTTPRequestHead, with reply: EventsAPIReply, context: ChannelHandlerContext) {
+        let keepAlive = head.isKeepAlive && !quiesceHeld
+        state = .discarding(keepAlive: keepAlive)
+        writer.writeAndFlush(encode(reply, version: head.version, keepAlive: keepAlive, allocator: context.channel.allocator))
+        context.triggerUserOutboundEvent(HTTPResponseWritten(), promise: nil)
     }
 
     private func answer(_ request: Collecting, with reply: EventsAPIReply, context: ChannelHandlerContext) {
