@@ -219,6 +219,23 @@ def test_jwks_url_is_fetched_an_unknown_kid_fetches_again_and_confusion_is_refus
     assert refused(ws_url(server, f"/dev?access_token={header}.{payload}.{signature}"))[0] == 403
 
 
+def test_jwks_url_is_fetched_again_every_interval_so_a_removed_key_stops_working(start_pushbridge, jwks_server):
+    revoked, kept = KeyPair("RS256", "rsa-old"), KeyPair("ES256", "ec-kept")
+    issuer = jwks_server([revoked, kept])
+    server = start_pushbridge("--jwks", issuer.url, "--jwks-refresh", "10")
+    wait_until(lambda: issuer.fetches >= 1, TIMEOUT, message="the first JWKS fetch")
+    with connect(ws_url(server), subprotocols=["websocket", revoked.token()], open_timeout=TIMEOUT) as ws:
+        connection_id(ws)
+
+    # The issuer drops a key: a token naming its (known) kid fetches nothing, the next periodic fetch forgets it.
+    issuer.keys.remove(revoked)
+    fetched = issuer.fetches
+    wait_until(lambda: issuer.fetches > fetched, 20, message="the periodic JWKS fetch")
+    assert refused(ws_url(server, f"/dev?access_token={revoked.token()}"))[0] == 403
+    with connect(ws_url(server), subprotocols=["websocket", kept.token()], open_timeout=TIMEOUT) as ws:
+        connection_id(ws)
+
+
 def test_subscribe_policy_from_the_entities_claim(start_pushbridge):
     server = start_pushbridge("--jwt-secret", SECRET)  # default policy with JWTs: claim:$.entities
     token = hs256({"entities": ["order-*", "myEntityId"]})
