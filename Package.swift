@@ -97,13 +97,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Who may connect and what they may subscribe to: JWT verification (jwt-kit), JWKS, subscribe policy.
+        // Who may connect and what they may subscribe to: JWT verification (jwt-kit), JWKS, the authorizer webhook,
+        // subscribe policies (a claim or a webhook).
         .target(
             name: "PushBridgeAuth",
             dependencies: [
                 "PushBridgeCore",
                 "PushBridgeJSON",
                 "CurlTransport",
+                "CivilTime",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -178,7 +182,9 @@ let package = Package(
         ),
         .testTarget(
             name: "PushBridgeAuthTests",
-            dependencies: ["PushBridgeAuth", "PushBridgeCore", "PushBridgeJSON", .product(name: "JWTKit", package: "jwt-kit")],
+            dependencies: [
+                "PushBridgeAuth", "PushBridgeCore", "PushBridgeJSON", "CurlTransport", .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PushBridgeJSONTests", dependencies: ["PushBridgeJSON"], swiftSettings: swiftSettings),

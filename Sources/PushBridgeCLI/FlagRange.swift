@@ -19,6 +19,10 @@ enum FlagRange {
     /// Clock skew allowed on a token's exp and nbf: up to five minutes.
     static let leewaySeconds: ClosedRange<Int> = 0...300
     static let jwksRefreshSeconds: ClosedRange<Int> = 10...86_400
+    /// How long a webhook's answer may be reused: up to an hour, as API Gateway caches an authorizer's policy.
+    static let answerCacheSeconds: ClosedRange<Int> = 0...3600
+    /// How long an authorizer or subscribe-policy webhook may take (API Gateway's integrations: at most 29 s).
+    static let webhookTimeoutSeconds: ClosedRange<Double> = 0.1...30
 
     /// `value` if it is in `range`; `name` is the variable's suffix (`IDLE_TIMEOUT` → `--idle-timeout`).
     static func check<T: Comparable & LosslessStringConvertible>(

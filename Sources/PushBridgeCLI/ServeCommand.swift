@@ -216,12 +216,50 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            Who may subscribe to what: 'any', or 'claim:' and a JSON path to a claim listing the entity ids (or patterns \
-            with *) a connection may subscribe to. [env: PUSHBRIDGE_SUBSCRIBE_POLICY] \
-            (default: claim:$.entities with JWT authentication, any without)
+            Authorizer webhook for $connect: it gets API Gateway's REQUEST authorizer event as a JSON POST and answers \
+            with an IAM policy (principalId, policyDocument, context), as a Lambda authorizer does. Not combined with \
+            JWTs. [env: PUSHBRIDGE_AUTHORIZER_URL] (default: none)
+            """
+    )
+    var authorizerUrl: String?
+
+    @Option(help: "Seconds an authorizer's answer is reused for the same identity, 0 to 3600. [env: PUSHBRIDGE_AUTHORIZER_TTL] (default: 300)")
+    var authorizerTtl: Int?
+
+    @Option(
+        help: "Seconds the authorizer may take, 0.1 to 30; past it the connect gets 500. [env: PUSHBRIDGE_AUTHORIZER_TIMEOUT] (default: 5)"
+    )
+    var authorizerTimeout: Double?
+
+    @Option(
+        help: """
+            What identifies a caller to the authorizer (missing: 401 without asking; answers are cached per its values): \
+            'token' (where JWTs are looked for), or a comma-separated list of route.request.header.NAME and \
+            route.request.querystring.NAME, all required. [env: PUSHBRIDGE_AUTHORIZER_IDENTITY_SOURCE] (default: token)
+            """
+    )
+    var authorizerIdentitySource: String?
+
+    @Option(
+        help: """
+            Who may subscribe to what: 'any'; 'claim:' and a JSON path to a claim listing the entity ids (or patterns \
+            with *) a connection may subscribe to; or 'url:' and a webhook asked on each subscribe. \
+            [env: PUSHBRIDGE_SUBSCRIBE_POLICY] (default: claim:$.entities with authentication, any without)
             """
     )
     var subscribePolicy: String?
+
+    @Option(
+        help:
+            "Seconds a url: subscribe policy's answer is reused for the same user and entity, 0 to 3600. [env: PUSHBRIDGE_SUBSCRIBE_POLICY_TTL] (default: 60)"
+    )
+    var subscribePolicyTtl: Int?
+
+    @Option(
+        help:
+            "Seconds a url: subscribe policy's webhook may take, 0.1 to 30; past it the subscribe is refused. [env: PUSHBRIDGE_SUBSCRIBE_POLICY_TIMEOUT] (default: 5)"
+    )
+    var subscribePolicyTimeout: Double?
 
     @Option(
         help: """

@@ -8,8 +8,8 @@ public enum BindSafety {
         public var description: String {
             """
             refusing to listen on \(host) without authentication: anyone who can reach it could connect, subscribe and \
-            publish. Configure --jwt-secret (or --jwt-secret-file) or --jwks for WebSocket clients, bind to 127.0.0.1, \
-            or pass --insecure-no-auth if something in front of PushBridge already authenticates.
+            publish. Configure --jwt-secret (or --jwt-secret-file), --jwks or --authorizer-url for WebSocket clients, bind \
+            to 127.0.0.1, or pass --insecure-no-auth if something in front of PushBridge already authenticates.
             """
         }
     }

@@ -71,15 +71,24 @@ public struct ServerConfiguration: Sendable {
 
     /// `$connect` authentication with JWTs; off unless a secret or a JWKS is set.
     public var jwt = JWTSettings()
+    /// The `$connect` authorizer webhook (`--authorizer-url`); nil: none. Not combined with ``jwt``.
+    public var authorizer: AuthorizerSettings?
     /// Who may subscribe to what; nil means ``effectiveSubscribePolicy``'s default.
     public var subscribePolicy: SubscribePolicy?
+    /// How long the `url:` subscribe policy's answers are reused (zero: never), and how long its webhook may take.
+    public var subscribePolicyTimeToLive = SubscribeWebhook.defaultTimeToLive
+    public var subscribePolicyTimeout = SubscribeWebhook.defaultTimeout
     /// Browser origins that may open sockets and call the admin API (`--allowed-origins`); nil: sockets from any
     /// origin, the admin API from none.
     public var allowedOrigins: OriginAllowList?
 
-    /// `any` without authentication (the sample's behaviour); with it, the entities the token's `entities` claim lists.
+    /// Whether `$connect` needs an identity: JWTs or the authorizer webhook.
+    public var authenticatesConnections: Bool { jwt.isEnabled || authorizer != nil }
+
+    /// `any` without authentication (the sample's behaviour); with it, the entities the token's `entities` claim (or
+    /// the authorizer's `entities` context value) lists.
     public var effectiveSubscribePolicy: SubscribePolicy {
-        subscribePolicy ?? (jwt.isEnabled ? .defaultWithAuthentication : .any)
+        subscribePolicy ?? (authenticatesConnections ? .defaultWithAuthentication : .any)
     }
 
     public init() {}

@@ -58,17 +58,25 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     // Recorded on the event loop, where the upgrade and the refusal read it.
                     let decided: @Sendable (WebSocketGateway.UpgradeDecision) -> HTTPHeaders? = { decided in
                         decision.value = decided
-                        guard case .upgrade(let headers, _) = decided else { return nil }
+                        guard case .upgrade(let headers, _, _) = decided else { return nil }
                         return headers
                     }
                     let first = gateway.decide(head)
-                    guard case .authenticate(let found, let headers) = first else {
+                    // Verifying may wait for a JWKS fetch, asking the authorizer for its webhook: the upgrade completes
+                    // when it is done, off the event loop.
+                    let verified: EventLoopFuture<WebSocketGateway.UpgradeDecision>
+                    switch first {
+                    case .authenticate(let found, let headers):
+                        verified = channel.eventLoop.makeFutureWithTask { await gateway.authenticate(found, headers: headers) }
+                    case .authorize(let identity, let headers):
+                        let sourceIp = channel.remoteAddress?.ipAddress ?? ""
+                        verified = channel.eventLoop.makeFutureWithTask {
+                            await gateway.authorize(identity: identity, head: head, sourceIp: sourceIp, headers: headers)
+                        }
+                    default:
                         return channel.eventLoop.makeSucceededFuture(decided(first))
                     }
-                    // Verifying may wait for a JWKS fetch: the upgrade completes when it is done, off the event loop.
-                    let verified = channel.eventLoop.makePromise(of: WebSocketGateway.UpgradeDecision.self)
-                    verified.completeWithTask { await gateway.authenticate(found, headers: headers) }
-                    return verified.futureResult.map(decided)
+                    return verified.map(decided)
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
@@ -76,11 +84,11 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                         channel.pipeline.syncOperations.removeHandler(name: HTTPTimeoutHandler.name, promise: nil)
                         // Only an `.upgrade` decision returns headers, so nothing else reaches here; were it to, the
                         // socket is closed rather than left without a handler.
-                        guard case .upgrade(_, let identity) = decision.value else {
+                        guard case .upgrade(_, let identity, let connectionId) = decision.value else {
                             channel.close(promise: nil)
                             return .webSocket
                         }
-                        try gateway.connect(channel, head: head, identity: identity)
+                        try gateway.connect(channel, head: head, identity: identity, connectionId: connectionId)
                         return .webSocket
                     }
                 }

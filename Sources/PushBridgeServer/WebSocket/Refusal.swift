@@ -1,11 +1,13 @@
 import HTTPTypes
 
 /// How a WebSocket handshake that is not upgraded is answered: 400 on a path without sockets (as HummingbirdWebSocket
-/// answers), 401 and 403 as API Gateway answers a missing or refused identity, 503 while shutting down.
+/// answers), 401 and 403 as API Gateway answers a missing or refused identity, 500 when the authorizer gave no usable
+/// answer, 503 while shutting down.
 enum Refusal: Sendable, Equatable {
     case notAWebSocketPath
     case unauthorized
     case forbidden
+    case authorizerFailed
     case draining
 
     init(_ decision: WebSocketGateway.UpgradeDecision) {
@@ -13,8 +15,9 @@ enum Refusal: Sendable, Equatable {
         case .draining: self = .draining
         case .unauthorized: self = .unauthorized
         case .forbidden: self = .forbidden
+        case .authorizerFailed: self = .authorizerFailed
         // An upgrade the upgrader still did not perform (or a token never verified) is a bad request.
-        case .notAWebSocketPath, .upgrade, .authenticate: self = .notAWebSocketPath
+        case .notAWebSocketPath, .upgrade, .authenticate, .authorize: self = .notAWebSocketPath
         }
     }
 
@@ -23,6 +26,7 @@ enum Refusal: Sendable, Equatable {
         case .notAWebSocketPath: .badRequest
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
+        case .authorizerFailed: .internalServerError
         case .draining: .serviceUnavailable
         }
     }
@@ -32,6 +36,7 @@ enum Refusal: Sendable, Equatable {
         case .notAWebSocketPath: ""
         case .unauthorized: #"{"message":"Unauthorized"}"#
         case .forbidden: #"{"message":"Forbidden"}"#
+        case .authorizerFailed: #"{"message":"Internal server error"}"#
         case .draining: #"{"message":"Service Unavailable: server shutting down"}"#
         }
     }

@@ -9,7 +9,9 @@ import PushBridgeJSON
 ///
 /// A channel handler rather than a task per connection: an idle socket then costs only its channel, this
 /// handler and its registry entry, not a suspended async call chain and its stream buffers. Nothing here
-/// blocks: subscribing is a short lock in the registry, replies go through the connection's sink.
+/// blocks: subscribing is a short lock in the registry, replies go through the connection's sink. A subscribe the
+/// `url:` policy's webhook decides is answered when the webhook answers; messages that arrive meanwhile wait for
+/// it in order (``PendingMessages``).
 ///
 /// WebSocket rules kept here (RFC 6455): fragments are joined up to the message limit (beyond it: 1009),
 /// pings are answered with pongs (held to the connection's outbound bound, like every other frame), a
@@ -27,6 +29,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     private let maximumMessageSize: Int
     /// What this connection may subscribe to, from its token's claims (``SubscribePolicy``).
     private let subscribeGrant: SubscribeGrant
+    /// Messages waiting for a subscribe's webhook answer.
+    private var pending = PendingMessages()
     /// The message being assembled from fragments, if any.
     private var fragments: ByteBuffer?
     /// Whether that message is text (checked for UTF-8 when whole) or binary.
@@ -137,9 +141,37 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
         guard !isText || Self.isValidUTF8(payload) else {
             return fail(context, code: .dataInconsistentWithMessage, "text message is not valid UTF-8")
         }
-        if let reply = gateway.respond(to: ClientMessage(text: String(buffer: payload)), connectionId: connectionId, grant: subscribeGrant) {
-            _ = sink.send(text: ByteBuffer(string: reply.jsonText))
+        let text = String(buffer: payload)
+        switch pending.arrive(text) {
+        case .handleNow: handle(text, context)
+        case .queued(let pauseReading):
+            if pauseReading { try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false) }
         }
+    }
+
+    private func handle(_ text: String, _ context: ChannelHandlerContext) {
+        switch gateway.respond(to: ClientMessage(text: text), connectionId: connectionId, grant: subscribeGrant) {
+        case .answered(let reply):
+            if let reply { _ = sink.send(text: ByteBuffer(string: reply.jsonText)) }
+        case .askWebhook(let check):
+            pending.startWaiting()
+            let gateway = self.gateway
+            let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            // Asked off the event loop; the answer comes back to it.
+            context.eventLoop.makeFutureWithTask { await gateway.subscribeAfterAsking(check) }.whenComplete { result in
+                let (handler, context) = loopBound.value
+                handler.webhookAnswered((try? result.get()) ?? nil, context)
+            }
+        }
+    }
+
+    /// A subscribe's webhook check ended: its reply goes out, then the messages that waited are handled in order.
+    private func webhookAnswered(_ reply: JSONValue?, _ context: ChannelHandlerContext) {
+        pending.finishWaiting()
+        guard context.channel.isActive else { return }
+        if let reply { _ = sink.send(text: ByteBuffer(string: reply.jsonText)) }
+        while let text = pending.next() { handle(text, context) }
+        if pending.shouldResumeReading() { try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true) }
     }
 
     /// Returns false (and closes with 1009) when the message being assembled is over the limit.
