@@ -141,4 +141,22 @@ import Testing
             #expect(samples[#"pushbridge_events_rejected_total{code="ThrottlingException"}"#] == 6)
         }
     }
+
+    @Test func bothPutEventsDoorsDrawOnTheSameRate() async throws {
+        try await withPushBridgeServer(configure: Self.fourEntries) { server in
+            let three = entriesBody((0..<3).map { entityUpdated(entityId: "e\($0)", message: nil) })
+            // Answered on the event loop by PutEventsChannelHandler: three of the four tokens.
+            let fast = try await server.putEvents(body: three)
+            #expect(try fast.json()["FailedEntryCount"] == 0)
+            // `Expect: 100-continue` is passed on to the router; the one token left admits the first entry only.
+            let connection = try await RawHTTPConnection(port: server.port)
+            try await connection.send(RawHTTPConnection.putEvents(three, headers: ["Expect: 100-continue"]))
+            var response = try await connection.readResponse()
+            if response.status == 100 { response = try await connection.readResponse() }
+            #expect(response.status == 200)
+            let json = try JSONParser.parse(response.body)
+            #expect(json["FailedEntryCount"] == 2, "\(response.body)")
+            #expect(json["Entries"]?.arrayValue?.first?["EventId"]?.stringValue != nil)
+        }
+    }
 }
