@@ -9,6 +9,8 @@ enum FlagRange {
     static let messageBytes: ClosedRange<Int> = 1024...(64 << 20)
     static let count: ClosedRange<Int> = 1...100_000_000
     static let rate: ClosedRange<Int> = 0...1_000_000
+    /// A token bucket's size: what may come at once above its rate.
+    static let burst: ClosedRange<Int> = 1...10_000_000
     static let budgetBytes: ClosedRange<Int> = (1 << 20)...(1 << 50)
     static let timeoutSeconds: ClosedRange<Double> = 0.001...3600
     static let delayMilliseconds: ClosedRange<Int> = 1...86_400_000

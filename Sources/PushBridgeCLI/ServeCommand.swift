@@ -81,6 +81,39 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var maxNewConnectionsPerIp: Int?
 
+    @Option(
+        help: """
+            New WebSocket connections per second across the server, as API Gateway's account quota; past it the upgrade \
+            gets 429 (0: no limit). [env: PUSHBRIDGE_MAX_CONNECT_RATE] (default: 500)
+            """
+    )
+    var maxConnectRate: Int?
+
+    @Option(
+        help: """
+            Frames (messages and pings) one WebSocket connection may send per second; past it a message gets a \
+            'Too Many Requests' frame instead of being routed (0: no limit). [env: PUSHBRIDGE_MAX_FRAMES_PER_SECOND] (default: 100)
+            """
+    )
+    var maxFramesPerSecond: Int?
+
+    @Option(
+        help:
+            "Frames one connection may send in a burst, on top of its steady rate. [env: PUSHBRIDGE_FRAMES_BURST] (default: twice --max-frames-per-second)"
+    )
+    var framesBurst: Int?
+
+    @Option(
+        help: """
+            PutEvents entries per second per caller (access key id, ingest token, else client address), as EventBridge's \
+            quota; past it entries fail with ThrottlingException (0: no limit). [env: PUSHBRIDGE_PUT_EVENTS_RATE] (default: 10000)
+            """
+    )
+    var putEventsRate: Int?
+
+    @Option(help: "PutEvents entries one caller may send in a burst. [env: PUSHBRIDGE_PUT_EVENTS_BURST] (default: --put-events-rate)")
+    var putEventsBurst: Int?
+
     @Option(help: "Seconds a client has to send a request head. [env: PUSHBRIDGE_HEADER_TIMEOUT] (default: 10)")
     var headerTimeout: Double?
 
@@ -374,6 +407,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--port must be between 1 and 65535 (or 0 for any free port).")
         }
         try applySecuritySettings(to: &configuration, environment: environment, setting: setting, bounded: bounded)
+        try applyRateLimitSettings(to: &configuration, bounded: bounded)
 
         let level = try setting(logLevel?.rawValue, "LOG_LEVEL").flatMap { Logger.Level(rawValue: $0) } ?? .info
         LoggingSystem.bootstrap { label in

@@ -35,7 +35,9 @@ public enum PushBridgeApplication {
             metrics: operations.metrics,
             readiness: operations.readiness,
             logger: logger,
-            authentication: authentication
+            authentication: authentication,
+            putEventsRateLimiter: configuration.putEventsPerSecond > 0
+                ? PutEventsRateLimiter(entriesPerSecond: configuration.putEventsPerSecond, burst: configuration.putEventsBurst) : nil
         )
         EventsAPIRoutes(endpoint: eventsEndpoint).register(on: router)
         ConnectionsAPIRoutes(runtime: runtime, authentication: authentication).register(on: router)
@@ -45,12 +47,15 @@ public enum PushBridgeApplication {
             metrics: operations.metrics,
             readiness: operations.readiness,
             logger: logger,
-            writeQueues: EventLoopWriteQueues(maximumFrameSize: configuration.maximumFrameSize)
+            writeQueues: EventLoopWriteQueues(maximumFrameSize: configuration.maximumFrameSize),
+            connectRateLimiter: configuration.maximumConnectsPerSecond > 0
+                ? ConnectRateLimiter(perSecond: configuration.maximumConnectsPerSecond) : nil
         )
 
         let admission = ConnectionAdmission(
             maximumConnections: configuration.maximumConnections,
-            newConnectionsPerSecondPerAddress: configuration.newConnectionsPerSecondPerAddress
+            newConnectionsPerSecondPerAddress: configuration.newConnectionsPerSecondPerAddress,
+            metrics: operations.metrics
         )
         let reaper = ConnectionReaper(
             registry: runtime.registry,

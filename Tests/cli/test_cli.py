@@ -212,6 +212,11 @@ def test_usage_errors_exit_1_and_say_what_to_do(server):
         (["--authorizer-url", "http://127.0.0.1:9/a"], {"PUSHBRIDGE_AUTHORIZER_TIMEOUT": "31"}, "--authorizer-timeout"),
         (["--subscribe-policy", "url:http://127.0.0.1:9/s", "--subscribe-policy-ttl=-1"], None, "--subscribe-policy-ttl"),
         (["--subscribe-policy", "url:http://127.0.0.1:9/s", "--subscribe-policy-timeout", "0"], None, "--subscribe-policy-timeout"),
+        (["--max-connect-rate=-1"], None, "--max-connect-rate"),
+        (["--max-frames-per-second", "9223372036854775807"], None, "--max-frames-per-second"),
+        (["--frames-burst", "0"], None, "--frames-burst"),
+        (["--put-events-rate", "1000001"], None, "--put-events-rate"),
+        ([], {"PUSHBRIDGE_PUT_EVENTS_BURST": "99999999999"}, "--put-events-burst"),
     ],
 )
 def test_serve_flags_out_of_range_stop_the_start_with_the_range(server, args, env, flag):

@@ -24,6 +24,18 @@ public struct ServerConfiguration: Sendable {
     public var maximumConnections = 50_000
     /// New connections one client address may open per second (and in a burst); past it: 429. 0 turns it off.
     public var newConnectionsPerSecondPerAddress = 1000
+    /// New WebSocket connections per second across the server, burst included (API Gateway's default account quota:
+    /// 500); past it the upgrade gets 429 `{"message":"Too Many Requests"}`. 0 turns it off.
+    public var maximumConnectsPerSecond = 500
+    /// Frames (data and pings) one WebSocket connection may send per second, and in a burst; past it a message is
+    /// answered with API Gateway's "Too Many Requests" frame instead of being routed. 0 turns it off.
+    public var maximumFramesPerSecond = 100
+    public var frameBurst = 200
+    /// PutEvents entries one caller (access key, ingest token, else client address) may send per second, and in a
+    /// burst (EventBridge's PutEvents quota in its largest regions: 10,000 a second); past it an entry fails with
+    /// ThrottlingException. 0 turns it off.
+    public var putEventsPerSecond = 10_000
+    public var putEventsBurst = 10_000
     /// Time a client has to send a whole request head after connecting.
     public var headerTimeout: Duration = .seconds(10)
     /// Time a client has to send a request body once its head arrived.

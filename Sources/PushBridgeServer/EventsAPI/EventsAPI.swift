@@ -42,9 +42,10 @@ struct EventsAPI: Sendable {
         return try operation(self, body)
     }
 
-    /// Answers through `completion` once the accepted entries are recorded (see ``EventIngest``).
-    func putEvents(_ body: JSONValue, completion: @escaping @Sendable (String) -> Void) throws(AWSServiceError) {
-        try runtime.ingest.putEvents(try PutEventsRequest(json: body)) { completion(Self.putEventsText($0)) }
+    /// Answers through `completion` once the accepted entries are recorded (see ``EventIngest``); `admit` is the
+    /// caller's rate limit (see ``EventIngest/putEvents(_:admit:completion:)``).
+    func putEvents(_ body: JSONValue, admit: (Int) -> Int = { $0 }, completion: @escaping @Sendable (String) -> Void) throws(AWSServiceError) {
+        try runtime.ingest.putEvents(try PutEventsRequest(json: body), admit: admit) { completion(Self.putEventsText($0)) }
     }
 
     /// Written straight to text: this is the one hot operation, and building a ``JSONValue`` tree per result only

@@ -1,14 +1,15 @@
 import HTTPTypes
 
 /// How a WebSocket handshake that is not upgraded is answered: 400 on a path without sockets (as HummingbirdWebSocket
-/// answers), 401 and 403 as API Gateway answers a missing or refused identity, 500 when the authorizer gave no usable
-/// answer, 503 while shutting down.
+/// answers), 401 and 403 as API Gateway answers a missing or refused identity, 429 as it answers a throttled
+/// `$connect`, 500 when the authorizer gave no usable answer, 503 while shutting down.
 enum Refusal: Sendable, Equatable {
     case notAWebSocketPath
     case unauthorized
     case forbidden
     case authorizerFailed
     case draining
+    case throttled
 
     init(_ decision: WebSocketGateway.UpgradeDecision) {
         switch decision {
@@ -16,6 +17,7 @@ enum Refusal: Sendable, Equatable {
         case .unauthorized: self = .unauthorized
         case .forbidden: self = .forbidden
         case .authorizerFailed: self = .authorizerFailed
+        case .throttled: self = .throttled
         // An upgrade the upgrader still did not perform (or a token never verified) is a bad request.
         case .notAWebSocketPath, .upgrade, .authenticate, .authorize: self = .notAWebSocketPath
         }
@@ -28,6 +30,7 @@ enum Refusal: Sendable, Equatable {
         case .forbidden: .forbidden
         case .authorizerFailed: .internalServerError
         case .draining: .serviceUnavailable
+        case .throttled: .tooManyRequests
         }
     }
 
@@ -38,6 +41,7 @@ enum Refusal: Sendable, Equatable {
         case .forbidden: #"{"message":"Forbidden"}"#
         case .authorizerFailed: #"{"message":"Internal server error"}"#
         case .draining: #"{"message":"Service Unavailable: server shutting down"}"#
+        case .throttled: #"{"message":"Too Many Requests"}"#
         }
     }
 }

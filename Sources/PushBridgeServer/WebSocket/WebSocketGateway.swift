@@ -16,6 +16,8 @@ struct WebSocketGateway: Sendable {
     let readiness: Readiness
     let logger: Logger
     let writeQueues: EventLoopWriteQueues
+    /// `--max-connect-rate`; nil when off.
+    var connectRateLimiter: ConnectRateLimiter? = nil
 
     enum UpgradeDecision: Equatable {
         /// Upgrade, answering with these headers; the identity its token (or the authorizer) proved, when
@@ -35,6 +37,8 @@ struct WebSocketGateway: Sendable {
         case forbidden(reason: String)
         /// The authorizer gave no usable answer: 500, never a connection.
         case authorizerFailed(reason: String)
+        /// Over `--max-connect-rate`: 429, as API Gateway throttles `$connect`.
+        case throttled
     }
 
     var rules: UpgradeRules {
@@ -48,7 +52,7 @@ struct WebSocketGateway: Sendable {
 
     /// Sockets connect at `/` and at `/{stage}`; the query string carries no route, only perhaps a token.
     func decide(_ head: HTTPRequestHead) -> UpgradeDecision {
-        rules.decide(head, draining: readiness.isDraining)
+        limitingConnectRate(rules.decide(head, draining: readiness.isDraining))
     }
 
     /// Verifies the token ``decide(_:)`` found. The token is never logged, only why it was refused.
@@ -140,7 +144,8 @@ struct WebSocketGateway: Sendable {
                 gateway: self,
                 sink: sink,
                 maximumMessageSize: configuration.maximumMessageSize,
-                subscribeGrant: runtime.subscribePolicy.grant(for: identity?.claims, userId: identity?.userId)
+                subscribeGrant: runtime.subscribePolicy.grant(for: identity?.claims, userId: identity?.userId),
+                frameRateLimiter: frameRateLimiter()
             )
         )
         runtime.registry.register(record, sink: sink)
