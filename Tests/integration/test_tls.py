@@ -205,6 +205,9 @@ def test_wss_and_https_serve_every_api_to_clients_trusting_the_private_ca(tls_se
         untrusted = subprocess.run(cli, capture_output=True, text=True, timeout=30, env=environment)
         assert untrusted.returncode == 2, untrusted.stderr
         assert "No TLS connection to PushBridge" in untrusted.stderr and "--ca-file" in untrusted.stderr
+        absent = str(tmp_path / "absent-ca.pem")
+        unreadable = subprocess.run([*cli, "--ca-file", absent], capture_output=True, text=True, timeout=30, env=environment)
+        assert unreadable.returncode == 1 and f"--ca-file {absent}: cannot read the file" in unreadable.stderr, unreadable.stderr
 
     # A client that does not trust the CA is refused by its own check: the server's certificate is the one served.
     with pytest.raises(urllib.error.URLError) as refused:
@@ -224,6 +227,44 @@ def test_plain_http_to_the_tls_port_gets_a_400_that_says_so_and_the_server_keeps
         urllib.request.urlopen(f"http://127.0.0.1:{server.port}/readyz", timeout=TIMEOUT).read()
     assert server.alive()
     assert https_get(f"{server.https}/readyz", ca)[0] == 200
+
+
+def tls_exchange(server, ca, request):
+    """Sends raw bytes over a TLS connection; returns what came back before the server closed."""
+    received = b""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as raw:
+        with trusting(ca).wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(request)
+            try:
+                while chunk := tls.recv(4096):
+                    received += chunk
+            except (ConnectionResetError, ssl.SSLError):
+                pass
+    return received
+
+
+def test_refusals_behind_tls_are_answered_over_tls(tls_server, ca):
+    server = tls_server("--max-connections", "1")
+    # With the one connection taken by a socket, the next gets ConnectionAdmission's 503.
+    with connect(f"wss://127.0.0.1:{server.port}/dev", ssl=trusting(ca), open_timeout=TIMEOUT) as ws:
+        subscribe(ws, "order-1")
+        answer = tls_exchange(server, ca, b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 503 Service Unavailable"), answer
+        assert b"connection limit" in answer
+    # The socket's place is free once its close is seen; then a request NIO cannot parse gets its 400 (the first
+    # request of a connection, answered before any router).
+    wait_until(lambda: https_ok(server, ca), TIMEOUT, message="a free connection after the socket closed")
+    wait_until(
+        lambda: tls_exchange(server, ca, b"GET / HTTP/1.1\r\nBad Header\r\n\r\n").startswith(b"HTTP/1.1 400 "),
+        TIMEOUT, interval=0.2, message="a 400 for a malformed request (once the previous connection's place is free)",
+    )
+
+
+def https_ok(server, ca):
+    try:
+        return https_get(f"{server.https}/readyz", ca)[0] == 200
+    except (urllib.error.URLError, ConnectionError):
+        return False
 
 
 def test_a_handshake_that_never_finishes_is_closed_by_the_header_timeout(tls_server, ca):

@@ -58,8 +58,13 @@ struct ClientOptions: ParsableArguments {
         guard serverURL.hasPrefix("http://") || serverURL.hasPrefix("https://") else {
             throw ValidationError("--server must be an http:// or https:// URL, e.g. http://127.0.0.1:8080.")
         }
-        if let file = certificateAuthorities, !FileManager.default.isReadableFile(atPath: file) {
-            throw ValidationError("--ca-file \(file): cannot read the file (it must be a PEM file of CA certificates).")
+        // Only what was given for PushBridge is checked here; curl's and OpenSSL's variables may be set for other
+        // programs, and a bad one is reported when a TLS connection needs it.
+        let given =
+            caFile.flatMap { $0.isEmpty ? nil : ("--ca-file", $0) }
+            ?? environment["PUSHBRIDGE_CA_FILE"].flatMap { $0.isEmpty ? nil : ("PUSHBRIDGE_CA_FILE", $0) }
+        if let (name, file) = given, !FileManager.default.isReadableFile(atPath: file) {
+            throw ValidationError("\(name) \(file): cannot read the file (it must be a PEM file of CA certificates).")
         }
     }
 }
