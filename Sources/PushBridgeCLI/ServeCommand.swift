@@ -302,6 +302,17 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var allowedOrigins: String?
 
+    @Option(
+        help: """
+            PEM certificate chain (the server's certificate first, then intermediates): the port then serves https:// and \
+            wss:// only, TLS 1.2 or later. Needs --tls-key; SIGHUP reads both files again. [env: PUSHBRIDGE_TLS_CERT] (default: none: plain HTTP)
+            """
+    )
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert's certificate, unencrypted. [env: PUSHBRIDGE_TLS_KEY] (default: none)")
+    var tlsKey: String?
+
     @Flag(
         help: """
             Serve on an address other than loopback without authentication (only behind something that authenticates). \
@@ -408,6 +419,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try applySecuritySettings(to: &configuration, environment: environment, setting: setting, bounded: bounded)
         try applyRateLimitSettings(to: &configuration, bounded: bounded)
+        try applyTLSSettings(to: &configuration, setting: setting)
 
         let level = try setting(logLevel?.rawValue, "LOG_LEVEL").flatMap { Logger.Level(rawValue: $0) } ?? .info
         LoggingSystem.bootstrap { label in
@@ -431,13 +443,14 @@ struct ServeCommand: AsyncParsableCommand {
         let (application, runtime) = try Self.starting(configuration.storage) {
             try PushBridgeApplication.build(configuration: settings, logger: logger, operations: operations) { port in
                 let configuration = settings
+                let secure = configuration.tls == nil ? "" : "s"
                 logger.info(
                     "PushBridge listening",
                     metadata: [
                         "address": "\(configuration.host):\(port)",
-                        "websocket": "ws://\(configuration.host):\(port)/\(configuration.stage)",
-                        "admin": "http://\(configuration.host):\(port)/admin/",
-                        "metrics": "http://\(configuration.host):\(port)/metrics",
+                        "websocket": "ws\(secure)://\(configuration.host):\(port)/\(configuration.stage)",
+                        "admin": "http\(secure)://\(configuration.host):\(port)/admin/",
+                        "metrics": "http\(secure)://\(configuration.host):\(port)/metrics",
                         "limits":
                             "frame \(configuration.maximumFrameSize) B, message \(configuration.maximumMessageSize) B, idle \(configuration.idleTimeout), subscriptions \(configuration.maximumSubscriptionsPerConnection)",
                     ]
@@ -468,6 +481,9 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             return try build()
         } catch let error as JWKSKeys.LoadError {
+            FileHandle.standardError.write(Data("pushbridge: cannot start: \(error)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as TLSFilesError {
             FileHandle.standardError.write(Data("pushbridge: cannot start: \(error)\n".utf8))
             throw ExitCode(1)
         } catch let error as EventStoreError {

@@ -93,6 +93,9 @@ public struct ServerConfiguration: Sendable {
     /// Browser origins that may open sockets and call the admin API (`--allowed-origins`); nil: sockets from any
     /// origin, the admin API from none.
     public var allowedOrigins: OriginAllowList?
+    /// The certificate chain and key that make the port serve `https://` and `wss://` (`--tls-cert`, `--tls-key`);
+    /// nil: plain HTTP. Read at start and again on SIGHUP.
+    public var tls: TLSFiles?
 
     /// Whether `$connect` needs an identity: JWTs or the authorizer webhook.
     public var authenticatesConnections: Bool { jwt.isEnabled || authorizer != nil }

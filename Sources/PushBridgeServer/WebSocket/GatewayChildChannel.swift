@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import NIOSSL
 import NIOWebSocket
 
 /// The server's connection setup: HTTP/1.1 served by the Hummingbird router (PutEvents first offered to
@@ -35,9 +36,19 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     let serverName: String?
     let admission: ConnectionAdmission
     let timeouts: HTTPRequestDeadlines.Limits
+    /// Set when the port serves TLS (`--tls-cert`); read at each accept, so a reload reaches new connections only.
+    var tls: TLSContextSource? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            // TLS: first in the pipeline, so everything after it (admission refusals, the timeouts, the 400 for a
+            // malformed request, PutEvents, WebSocket frames) reads and writes plaintext. The header timeout runs
+            // from the accept, so it also closes a handshake that never finishes. Not HummingbirdTLS's TLSChannel:
+            // its context is fixed when the server is built, and SIGHUP must reach new connections.
+            if let tls {
+                try channel.pipeline.syncOperations.addHandler(PlainHTTPOnTLSPortHandler())
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+            }
             let admitted = admission.admit(channel)
             guard admitted == .admitted else {
                 try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
@@ -50,6 +61,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             let eventsEndpoint = self.eventsEndpoint
             let dates = self.dates
             let serverName = self.serverName
+            let secure = self.tls != nil
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: maximumFrameSize,
                 // Frame errors are answered by WebSocketConnectionHandler, through the connection's one close.
@@ -103,7 +115,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                             // after it) must not be served, so PutEvents are offered only to plain HTTP.
                             if decision.value == nil {
                                 let writer = EncodedBytesWriter()
-                                try channel.pipeline.syncOperations.addHandler(writer, position: .first)
+                                try channel.pipeline.syncOperations.addEncodedBytesWriter(writer)
                                 let putEvents = PutEventsChannelHandler(
                                     endpoint: eventsEndpoint,
                                     writer: writer,
@@ -112,7 +124,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                                 )
                                 try channel.pipeline.syncOperations.addHandler(putEvents)
                             }
-                            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
                             try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
                             let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                                 wrappingChannelSynchronously: channel,

@@ -132,7 +132,7 @@ struct WebSocketGateway: Sendable {
             value: .init(low: max(1, outboundLimit / 2), high: max(2, outboundLimit))
         )
         let writer = EncodedBytesWriter()
-        try channel.pipeline.syncOperations.addHandler(writer, position: .first)
+        try channel.pipeline.syncOperations.addEncodedBytesWriter(writer)
         let sink = ChannelConnectionSink(
             channel: channel,
             writeQueue: writeQueues.queue(for: channel.eventLoop),
