@@ -115,6 +115,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Files the binary serves itself, embedded as constants: the AsyncAPI and OpenAPI descriptions, the console.
+        .target(name: "PushBridgeWebAssets", exclude: ["Console"], swiftSettings: swiftSettings),
         // The Hummingbird application: HTTP APIs and the WebSocket gateway.
         .target(
             name: "PushBridgeServer",
@@ -122,6 +124,7 @@ let package = Package(
                 "PushBridgeCore",
                 "PushBridgeSQLite",
                 "PushBridgeAuth",
+                "PushBridgeWebAssets",
                 "OutboundTargets",
                 "CurlTransport",
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -191,6 +194,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "PushBridgeWebAssetsTests", dependencies: ["PushBridgeWebAssets"], swiftSettings: swiftSettings),
         .testTarget(name: "PushBridgeJSONTests", dependencies: ["PushBridgeJSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EventPatternsTests",

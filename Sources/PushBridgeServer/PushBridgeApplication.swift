@@ -28,9 +28,6 @@ public enum PushBridgeApplication {
             logger: logger
         )
 
-        let router = Router(context: PushBridgeRequestContext.self)
-        // First: its middleware (admin auth) applies only to routes added after it.
-        operations.register(on: router, runtime: runtime)
         let eventsEndpoint = EventsAPIEndpoint(
             api: EventsAPI(runtime: runtime),
             metrics: operations.metrics,
@@ -40,8 +37,12 @@ public enum PushBridgeApplication {
             putEventsRateLimiter: configuration.putEventsPerSecond > 0
                 ? PutEventsRateLimiter(entriesPerSecond: configuration.putEventsPerSecond, burst: configuration.putEventsBurst) : nil
         )
+        let router = Router(context: PushBridgeRequestContext.self)
+        // First: its middleware (admin auth) applies only to routes added after it.
+        operations.register(on: router, runtime: runtime, eventsEndpoint: eventsEndpoint)
         EventsAPIRoutes(endpoint: eventsEndpoint).register(on: router)
         ConnectionsAPIRoutes(runtime: runtime, authentication: authentication).register(on: router)
+        WebAssetRoutes().register(on: router)
 
         let gateway = WebSocketGateway(
             runtime: runtime,

@@ -21,11 +21,15 @@ public struct EventIngest: Sendable {
     /// before returning with an in-memory store, from the store's thread with a durable one. An entry answers with
     /// an EventId only once it and its messages are committed; if the commit fails, every entry that would have
     /// been accepted fails with `InternalException` and nothing of them is queued. Whole-request faults throw.
-    /// - Parameter admit: given the number of entries of a request that passed the whole-request checks, how many
-    ///   of them, from the first, a rate limit lets through; the others fail with ThrottlingException, in place.
+    /// - Parameters:
+    ///   - admit: given the number of entries of a request that passed the whole-request checks, how many of them,
+    ///     from the first, a rate limit lets through; the others fail with ThrottlingException, in place.
+    ///   - prepared: called, before this returns, with each accepted entry's event and where it goes (the console's
+    ///     test event shows the matched rules and targets).
     public func putEvents(
         _ request: PutEventsRequest,
         admit: (Int) -> Int = { $0 },
+        prepared observe: (EventRouter.PreparedEvent) -> Void = { _ in },
         completion: @escaping @Sendable (Response) -> Void
     ) throws(AWSServiceError) {
         let now = router.clock.now()
@@ -49,6 +53,7 @@ public struct EventIngest: Sendable {
                 case .ready(let ready):
                     results.append(.accepted(eventId: event.id))
                     prepared.append(ready)
+                    observe(ready)
                 case .refused(let refusal): results.append(Self.refusal(refusal, busName: event.eventBusName))
                 }
             }

@@ -129,6 +129,9 @@ public final class EventRouter: Sendable {
         let messages: [DeliveryMessage]
         let queues: [DeliveryQueue?]
 
+        /// The (rule, target) pairs the event goes to, with what each receives.
+        public var deliveries: [DeliveryMessage] { messages }
+
         /// What the store records for it; nil when nothing is to be kept. Messages to WebSocket subscribers are
         /// not kept: sockets and subscriptions end with the process, so after a restart such a message would
         /// reach no one (API Gateway has no replay either). Journaling them would cost every push a write and a

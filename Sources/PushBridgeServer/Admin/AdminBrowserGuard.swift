@@ -4,9 +4,12 @@ import Hummingbird
 
 /// Keeps browsers from driving the admin API on an operator's behalf (cross-site request forgery): a request
 /// carrying an `Origin` not in `--allowed-origins` is refused, and a write with a body must say it is JSON, which a
-/// plain HTML form cannot. The CLI sends no `Origin` and labels its bodies, so it passes.
+/// plain HTML form cannot. The CLI sends no `Origin` and labels its bodies, so it passes. The server's own origin
+/// (the console at `/console/`) is always allowed: its requests still need the token.
 struct AdminBrowserGuard<Context: RequestContext>: RouterMiddleware {
     let allowedOrigins: OriginAllowList?
+    /// Whether the port speaks TLS: the server's own origin is then `https://` and the `Host`.
+    var servesTLS = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var request = request
@@ -20,7 +23,8 @@ struct AdminBrowserGuard<Context: RequestContext>: RouterMiddleware {
             origin: request.headers[.origin],
             contentType: request.headers[.contentType],
             hasBody: hasBody,
-            allowedOrigins: allowedOrigins
+            allowedOrigins: allowedOrigins,
+            ownOrigin: request.head.authority.map { "\(servesTLS ? "https" : "http")://\($0)" }
         ) {
             return AdminResponses.error(refusal)
         }
@@ -33,9 +37,10 @@ struct AdminBrowserGuard<Context: RequestContext>: RouterMiddleware {
         origin: String?,
         contentType: String?,
         hasBody: Bool,
-        allowedOrigins: OriginAllowList?
+        allowedOrigins: OriginAllowList?,
+        ownOrigin: String? = nil
     ) -> AdminError? {
-        if let origin, !(allowedOrigins?.allows(origin) ?? false) {
+        if let origin, origin.lowercased() != ownOrigin?.lowercased(), !(allowedOrigins?.allows(origin) ?? false) {
             return AdminError(
                 status: .forbidden,
                 code: "Forbidden",

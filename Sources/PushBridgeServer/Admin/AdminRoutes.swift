@@ -9,6 +9,8 @@ import PushBridgeJSON
 /// connections and subscriptions, as JSON.
 struct AdminRoutes {
     let runtime: PushBridgeRuntime
+    /// The Events API, which the console drives through `/admin/events-api/{operation}` with the admin token.
+    let eventsEndpoint: EventsAPIEndpoint
     /// Called when an operator disconnects a socket (for the closed-by-reason metric).
     let onDisconnect: @Sendable () -> Void
 
@@ -19,7 +21,7 @@ struct AdminRoutes {
     /// so no spelling of a path (`//admin`, `/admin//dlq`, …) reaches a handler without the token.
     func register(on router: Router<Context>, token: String) {
         let admin = router.group("admin")
-            .add(middleware: AdminBrowserGuard(allowedOrigins: runtime.configuration.allowedOrigins))
+            .add(middleware: AdminBrowserGuard(allowedOrigins: runtime.configuration.allowedOrigins, servesTLS: runtime.configuration.tls != nil))
             .add(middleware: AdminAuthMiddleware(token: token))
         admin.get("queues") { request, context in await Self.run(request, context, queues) }
 
@@ -37,6 +39,10 @@ struct AdminRoutes {
         admin.get("connections/:id") { request, context in await Self.run(request, context, showConnection) }
         admin.delete("connections/:id") { request, context in await Self.run(request, context, disconnect) }
         admin.get("subscriptions") { request, context in await Self.run(request, context, subscriptions) }
+
+        admin.get("info") { request, context in await Self.run(request, context, info) }
+        admin.post("events-api/:operation") { request, context in await Self.run(request, context, eventsAPI) }
+        admin.post("test-event") { request, context in await Self.run(request, context, testEvent) }
 
         for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
             for path: RouterPath in ["", "**"] {

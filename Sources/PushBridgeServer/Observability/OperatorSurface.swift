@@ -20,10 +20,11 @@ public struct OperatorSurface: Sendable {
     /// Adds `/admin/…` (behind the token), `/metrics`, `/healthz` and `/readyz` (PutEvents are counted, and
     /// refused while draining, by ``EventsAPIEndpoint``; sockets by ``WebSocketGateway``). Without a configured token
     /// the admin API gets a random one nobody knows: it stays closed.
-    func register(on router: Router<PushBridgeRequestContext>, runtime: PushBridgeRuntime) {
+    func register(on router: Router<PushBridgeRequestContext>, runtime: PushBridgeRuntime, eventsEndpoint: EventsAPIEndpoint) {
         let token = runtime.configuration.adminToken ?? AdminToken.generate()
         let metrics = self.metrics
-        AdminRoutes(runtime: runtime, onDisconnect: { metrics.operatorDisconnected() }).register(on: router, token: token)
+        AdminRoutes(runtime: runtime, eventsEndpoint: eventsEndpoint, onDisconnect: { metrics.operatorDisconnected() })
+            .register(on: router, token: token)
         ObservabilityRoutes(runtime: runtime, metrics: metrics, readiness: readiness).register(on: router)
     }
 }

@@ -1,0 +1,271 @@
+"""The console at /console/ in headless Chromium (Debian's chromium and chromium-driver, driven by Selenium):
+log in, the WebSocket test client, a test event from the form, rules and targets, the dead letter of a failing
+webhook redriven once it recovers, a refused token, screenshots at 1280 and 390 px, and no console errors."""
+
+import json
+import os
+import pathlib
+import shutil
+
+import pytest
+
+from support import ADMIN_TOKEN, wait_until
+
+selenium = pytest.importorskip("selenium")
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+WAIT = 15
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# Screenshots go to the test run's output folder (never committed): $PUSHBRIDGE_TEST_OUTPUT, else .build/test-output.
+OUTPUT = pathlib.Path(os.environ.get("PUSHBRIDGE_TEST_OUTPUT") or ROOT / ".build" / "test-output") / "console"
+
+
+@pytest.fixture
+def browser():
+    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+        pytest.skip("SKIPPED: Debian's chromium and chromium-driver are not installed (Scripts/test-integration installs them)")
+    os.environ["SE_OFFLINE"] = "true"  # Selenium must not fetch a browser or a driver: Debian's are used.
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900",
+                     "--no-first-run", "--disable-extensions", "--disable-background-networking", "--disable-sync"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(WAIT)
+    driver.set_script_timeout(WAIT)
+    driver.expected_console_errors = []
+    try:
+        yield driver
+        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        unexpected = [e for e in errors if not any(fragment in e["message"] for fragment in driver.expected_console_errors)]
+        assert unexpected == [], f"console errors: {unexpected}"
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def console_server(start_pushbridge):
+    return start_pushbridge("--in-memory", "--admin-token", ADMIN_TOKEN)
+
+
+def find(driver, element_id):
+    return driver.find_element(By.ID, element_id)
+
+
+def wait_for(driver, predicate, message):
+    return wait_until(lambda: predicate(driver), WAIT, interval=0.1, message=message)
+
+
+def visible(driver, element_id):
+    return find(driver, element_id).is_displayed()
+
+
+def text_of(driver, element_id):
+    return find(driver, element_id).text
+
+
+def set_value(driver, element_id, value):
+    element = find(driver, element_id)
+    element.clear()
+    element.send_keys(value)
+
+
+def log_in(driver, server, token=ADMIN_TOKEN):
+    driver.get(f"{server.url}/console/")
+    wait_for(driver, lambda d: visible(d, "token"), "the login form")
+    set_value(driver, "token", token)
+    find(driver, "token").send_keys(Keys.ENTER)
+
+
+def logged_in(driver, server):
+    log_in(driver, server)
+    wait_for(driver, lambda d: visible(d, "app"), "the console after login")
+
+
+def open_tab(driver, name):
+    find(driver, f"tab-{name}").click()
+    wait_for(driver, lambda d: visible(d, f"panel-{name}"), f"the {name} panel")
+
+
+def screenshot(driver, name):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    width = driver.execute_script("return window.innerWidth")
+    path = OUTPUT / f"{name}-{width}.png"
+    driver.save_screenshot(str(path))
+    return path
+
+
+def frames_received(driver):
+    return [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#ws-log li.in .body")]
+
+
+def confirm(driver):
+    wait_for(driver, lambda d: find(d, "confirm").get_attribute("open") is not None, "the confirmation dialog")
+    find(driver, "confirm-ok").click()
+    wait_for(driver, lambda d: find(d, "confirm").get_attribute("open") is None, "the dialog to close")
+
+
+# --- Scenarios ------------------------------------------------------------------------------------------------
+
+
+def test_a_wrong_token_is_refused_and_the_right_one_is_kept_in_the_session_only(browser, console_server):
+    browser.expected_console_errors = ["/admin/info - Failed to load resource: the server responded with a status of 401"]
+    log_in(browser, console_server, token="not-the-token")
+    wait_for(browser, lambda d: "Wrong admin token" in text_of(d, "login-error"), "the refusal")
+    assert not visible(browser, "app")
+    assert browser.execute_script("return sessionStorage.length") == 0
+    screenshot(browser, "login-refused")
+
+    set_value(browser, "token", ADMIN_TOKEN)
+    find(browser, "login-button").click()
+    wait_for(browser, lambda d: visible(d, "app"), "the console")
+    assert ADMIN_TOKEN not in browser.current_url
+    assert browser.execute_script("return localStorage.length") == 0
+    assert browser.execute_script("return sessionStorage.getItem('pushbridge.adminToken')") == ADMIN_TOKEN
+    assert "stage dev" in text_of(browser, "server-line")
+    # A reload keeps the session; logging out forgets the token.
+    browser.refresh()
+    wait_for(browser, lambda d: visible(d, "app"), "the console after a reload")
+    find(browser, "logout").click()
+    wait_for(browser, lambda d: visible(d, "login"), "the login form after logging out")
+    assert browser.execute_script("return sessionStorage.length") == 0
+
+
+def test_the_test_client_receives_an_event_sent_from_the_form(browser, console_server):
+    logged_in(browser, console_server)
+    assert find(browser, "ws-url").get_attribute("value") == f"ws://127.0.0.1:{console_server.port}/dev"
+    find(browser, "ws-connect").click()
+    wait_for(browser, lambda d: text_of(d, "ws-status") == "Connected", "the socket to open")
+    set_value(browser, "ws-entity", "console-e2e")
+    find(browser, "ws-subscribe").click()
+    find(browser, "ws-whoami").click()
+    wait_for(browser, lambda d: any('"Forbidden"' in f for f in frames_received(d)), "the whoami answer")
+    connection_id = json.loads(frames_received(browser)[-1])["connectionId"]
+    subscribers = console_server.admin("GET", "/admin/subscriptions?entity=console-e2e")
+    assert subscribers["connections"] == [connection_id]
+    screenshot(browser, "client")
+
+    open_tab(browser, "send")
+    set_value(browser, "event-detail", '{"entityId": "console-e2e", "message": ')
+    wait_for(browser, lambda d: "not valid JSON" in text_of(d, "event-detail-check"), "the JSON check")
+    find(browser, "event-send").click()
+    assert not visible(browser, "event-result-card"), "an invalid detail must not be sent"
+    set_value(browser, "event-detail", '{"entityId": "console-e2e", "message": "from the form"}')
+    wait_for(browser, lambda d: text_of(d, "event-detail-check") == "Valid JSON object.", "the JSON check to pass")
+    find(browser, "event-send").click()
+    wait_for(browser, lambda d: "1 target got it" in text_of(d, "event-result-summary"), "where the event went")
+    rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#event-result tbody tr")]
+    assert len(rows) == 1 and "EntityUpdated" in rows[0] and "subscribers/*" in rows[0]
+    screenshot(browser, "send-event")
+
+    open_tab(browser, "client")
+    expected = {"type": "Entity Updated", "entityId": "console-e2e", "message": "from the form"}
+    wait_for(browser, lambda d: any(json.loads(f) == expected for f in frames_received(d) if f.startswith("{")), "the pushed frame")
+    times = [item.text for item in browser.find_elements(By.CSS_SELECTOR, "#ws-log li .time")]
+    assert all(len(t) == 12 and t[2] == ":" for t in times), times
+
+    open_tab(browser, "metrics")
+    wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#chart-connections .value").text == "1", "the connections figure")
+    wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#chart-subscriptions .value").text == "1", "the subscriptions figure")
+    screenshot(browser, "metrics")
+    open_tab(browser, "client")
+    find(browser, "ws-disconnect").click()
+    wait_for(browser, lambda d: text_of(d, "ws-status").startswith("Closed 1000"), "the socket to close")
+
+
+def test_a_failing_webhook_is_dead_lettered_and_redriven_once_it_recovers(browser, console_server, receivers):
+    receiver = receivers("scripted", statuses=[404], then=200)
+    logged_in(browser, console_server)
+    open_tab(browser, "rules")
+    wait_for(browser, lambda d: "EntityUpdated" in text_of(d, "rules-table"), "the default rule")
+
+    set_value(browser, "rule-name", "ConsoleHook")
+    set_value(browser, "rule-pattern", '{"source": ["console.hook"]}')
+    find(browser, "rule-save").click()
+    wait_for(browser, lambda d: "ConsoleHook" in text_of(d, "rules-table") and visible(d, "targets-card"), "the new rule")
+    set_value(browser, "target-id", "hook")
+    set_value(browser, "target-arn", receiver.url)
+    set_value(browser, "target-retries", "0")
+    find(browser, "target-save").click()
+    wait_for(browser, lambda d: "Saved target hook" in text_of(d, "target-message"), "the target")
+    assert receiver.url in text_of(browser, "targets-table")
+
+    # The playground says why an event does not match, field by field.
+    find(browser, "rule-to-playground").click()
+    find(browser, "playground-test").click()
+    wait_for(browser, lambda d: "does not match" in text_of(d, "playground-verdict"), "the verdict")
+    fields = browser.find_elements(By.CSS_SELECTOR, "#playground-fields li")
+    assert len(fields) == 1 and "bad" in fields[0].get_attribute("class") and '"console"' in fields[0].text
+    screenshot(browser, "rules")
+
+    open_tab(browser, "send")
+    set_value(browser, "event-source", "console.hook")
+    set_value(browser, "event-detail-type", "Order Shipped")
+    set_value(browser, "event-detail", '{"orderId": "o-7"}')
+    find(browser, "event-send").click()
+    wait_for(browser, lambda d: "ConsoleHook" in text_of(d, "event-result"), "the matched rule")
+    receiver.wait_for(1, WAIT)
+
+    open_tab(browser, "queues")
+    wait_for(browser, lambda d: "NO_RESOURCE" in text_of(d, "dlq-table"), "the dead letter")
+    screenshot(browser, "queues")
+    row = browser.find_element(By.CSS_SELECTOR, "#dlq-table tbody tr")
+    row.find_element(By.XPATH, ".//button[text()='Show']").click()
+    wait_for(browser, lambda d: '"orderId": "o-7"' in text_of(d, "dlq-detail"), "the dead letter's event")
+    row = browser.find_element(By.CSS_SELECTOR, "#dlq-table tbody tr")
+    row.find_element(By.XPATH, ".//button[text()='Redrive']").click()
+    confirm(browser)
+    wait_for(browser, lambda d: "Redriven 1 of 1" in text_of(d, "dlq-message"), "the redrive")
+    requests = receiver.wait_for(2, WAIT)
+    assert [r.status for r in requests] == [404, 200]
+    assert json.loads(requests[1].body)["detail"] == {"orderId": "o-7"}
+    wait_for(browser, lambda d: "The DLQ is empty" in text_of(d, "dlq-table"), "an empty DLQ")
+    assert console_server.admin("GET", "/admin/dlq")["total"] == 0
+
+
+def test_purge_asks_first_and_cancel_keeps_the_dead_letters(browser, console_server, receivers):
+    receiver = receivers("scripted", then=404)
+    console_server.route("Failing", "console.purge", [{"Id": "hook", "Arn": receiver.url}])
+    console_server.put_event("console.purge", "x", {"n": 1})
+    wait_until(lambda: console_server.admin("GET", "/admin/dlq")["total"] == 1, WAIT, message="a dead letter")
+    logged_in(browser, console_server)
+    open_tab(browser, "queues")
+    wait_for(browser, lambda d: "NO_RESOURCE" in text_of(d, "dlq-table"), "the dead letter")
+    find(browser, "dlq-purge-all").click()
+    wait_for(browser, lambda d: find(d, "confirm").get_attribute("open") is not None, "the confirmation")
+    find(browser, "confirm-text").text.index("cannot be undone")
+    find(browser, "confirm-cancel").send_keys(Keys.ENTER)
+    assert console_server.admin("GET", "/admin/dlq")["total"] == 1
+    find(browser, "dlq-purge-all").click()
+    confirm(browser)
+    wait_for(browser, lambda d: "Purged 1" in text_of(d, "dlq-message"), "the purge")
+    assert console_server.admin("GET", "/admin/dlq")["total"] == 0
+
+
+def test_the_console_is_keyboard_usable_and_fits_a_phone(browser, console_server):
+    logged_in(browser, console_server)
+    # Arrow keys move between tabs; the selected tab is the only one in the tab order.
+    find(browser, "tab-client").send_keys(Keys.ARROW_RIGHT)
+    wait_for(browser, lambda d: visible(d, "panel-send"), "the next tab")
+    assert browser.switch_to.active_element.get_attribute("id") == "tab-send"
+    browser.switch_to.active_element.send_keys(Keys.END)
+    assert browser.switch_to.active_element.get_attribute("id") == "tab-metrics"
+    assert [t.get_attribute("tabindex") for t in browser.find_elements(By.CSS_SELECTOR, '[role="tab"]')] == ["-1"] * 4 + ["0"]
+    for width in (1280, 390):
+        browser.set_window_size(width, 900)
+        wait_for(browser, lambda d: abs(d.execute_script("return window.innerWidth") - width) <= 20, f"a {width} px window")
+        for name in ("client", "send", "rules", "queues", "metrics"):
+            open_tab(browser, name)
+            overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{name} at {width} px is {overflow} px too wide"
+            screenshot(browser, f"page-{name}")
+    browser.set_window_size(390, 900)
+    find(browser, "logout").click()
+    wait_for(browser, lambda d: visible(d, "login"), "the login form")
+    screenshot(browser, "page-login")
