@@ -194,7 +194,7 @@ def test_a_failing_webhook_is_dead_lettered_and_redriven_once_it_recovers(browse
     set_value(browser, "target-retries", "0")
     find(browser, "target-save").click()
     wait_for(browser, lambda d: "Saved target hook" in text_of(d, "target-message"), "the target")
-    assert receiver.url in text_of(browser, "targets-table")
+    wait_for(browser, lambda d: receiver.url in text_of(d, "targets-table"), "the target in the list")
 
     # The playground says why an event does not match, field by field.
     find(browser, "rule-to-playground").click()

@@ -68,7 +68,9 @@ function fillTable(table, rows, emptyText, columns) {
     body.append(el("tr", { class: "empty" }, el("td", { colspan: String(columns), text: emptyText })));
     return;
   }
-  for (const cells of rows) body.append(el("tr", {}, ...cells.map((cell) => (cell instanceof Node && cell.tagName === "TD" ? cell : el("td", {}, cell)))));
+  // Each cell carries its column's name, which narrow screens show beside it (the rows become cards).
+  const labels = Array.from(table.tHead.rows[0].cells, (cell) => cell.textContent);
+  for (const cells of rows) body.append(el("tr", {}, ...cells.map((cell, index) => el("td", { "data-label": labels[index] || "" }, cell))));
 }
 
 function say(node, text, kind) {
@@ -85,7 +87,7 @@ function when(text) {
   if (!text) return "—";
   const date = new Date(text);
   const seconds = Math.round((date.getTime() - Date.now()) / 1000);
-  const relative = seconds >= 0 ? "in " + seconds + " s" : -seconds + " s ago";
+  const relative = seconds > 0 ? "in " + seconds + " s" : seconds < 0 ? -seconds + " s ago" : "now";
   return date.toLocaleTimeString() + " (" + relative + ")";
 }
 
@@ -679,7 +681,7 @@ function figures(now, before) {
     const p99 = bounds.find((le) => (now.buckets[String(le)] || 0) - (before.buckets[String(le)] || 0) >= 0.99 * count);
     figure.latency = (p99 !== undefined ? p99 : bounds[bounds.length - 1] || 0) * 1000;
   } else {
-    figure.latency = 0;
+    figure.latency = null; // nothing delivered in this interval: no latency to show
   }
   return figure;
 }
@@ -698,10 +700,11 @@ function drawCharts() {
     }
   }
   for (const chart of CHARTS) {
-    const values = state.samples.map((sample) => sample[chart.id]).filter((v) => v !== undefined);
+    const figures = state.samples.map((sample) => sample[chart.id]).filter((v) => v !== undefined);
+    const values = figures.map((v) => v || 0);
     const node = $("chart-" + chart.id);
-    const last = values[values.length - 1];
-    node.querySelector(".value").textContent = last === undefined ? "—" : (Number.isInteger(last) ? String(last) : last.toFixed(1)) + chart.unit;
+    const last = figures[figures.length - 1];
+    node.querySelector(".value").textContent = last === undefined || last === null ? "—" : (Number.isInteger(last) ? String(last) : last.toFixed(1)) + chart.unit;
     const top = Math.max(1, ...values);
     const points = values.map((v, i) => (values.length === 1 ? 120 : (i * 120) / (values.length - 1)).toFixed(1) + "," + (38 - (v / top) * 36).toFixed(1));
     node.querySelector("polyline").setAttribute("points", points.join(" "));

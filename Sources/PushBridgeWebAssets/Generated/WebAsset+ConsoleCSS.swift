@@ -29,7 +29,7 @@ code, pre, textarea, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo,
 .skip:focus { left: 8px; z-index: 10; }
 .bar { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 16px; padding: 10px 20px; background: var(--text); color: #fff; }
 .bar h1 { font-size: 18px; margin: 0; display: flex; align-items: center; gap: 8px; }
-.bar .muted { color: #c5cedb; margin: 0; flex: 1; overflow-wrap: anywhere; }
+.bar .muted { color: #c5cedb; margin: 0; flex: 1 1 auto; overflow-wrap: anywhere; }
 main { max-width: 1240px; margin: 0 auto; padding: 16px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; margin-bottom: 16px; min-width: 0; }
 .card.narrow { max-width: 520px; margin: 40px auto; }
@@ -88,7 +88,7 @@ tr.empty td { color: var(--muted); font-style: italic; }
 .fields li.bad { background: var(--bad-bg); }
 .detail { background: #0f1720; color: #e6edf3; padding: 10px; border-radius: 6px; overflow: auto; max-height: 360px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 12px; }
-.chart { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; }
+.chart { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; margin: 0; }
 .chart h3 { font-size: 13px; margin: 0; color: var(--muted); font-weight: 600; }
 .chart .value { font-size: 22px; font-weight: 700; }
 .chart svg { width: 100%; height: 56px; display: block; }
@@ -97,6 +97,19 @@ dialog { border: 1px solid var(--line); border-radius: 8px; max-width: 440px; wi
 dialog::backdrop { background: rgba(15, 23, 32, 0.45); }
 @media (max-width: 640px) {
   main { padding: 8px; }
+  .bar { padding: 8px 12px; }
+  .bar h1 { flex: 1 1 auto; }
+  .bar .muted { order: 3; flex-basis: 100%; font-size: 13px; }
+  [role="tablist"] { flex-wrap: wrap; overflow-x: visible; }
+  [role="tab"] { padding: 6px 8px; }
+  /* Tables become one card per row, each cell labelled with its column. */
+  table, tbody, tr, td { display: block; width: 100%; }
+  thead { display: none; }
+  tr { border-bottom: 2px solid var(--line); padding: 4px 0; }
+  td { border: none; display: grid; grid-template-columns: 38% 1fr; gap: 8px; padding: 3px 4px; }
+  td::before { content: attr(data-label); font-size: 12px; font-weight: 600; color: var(--muted); }
+  tr.empty td { display: block; }
+  tr.empty td::before { content: none; }
   .card { padding: 12px; }
   .grid.two { grid-template-columns: 1fr; }
   .log li { grid-template-columns: 70px 18px 1fr; }
