@@ -130,6 +130,23 @@ func allowAppOrigin(_ configuration: inout ServerConfiguration) {
         #expect(Guard.refusal(method: .get, origin: "null", contentType: nil, hasBody: false, allowedOrigins: allowed)?.status == .forbidden)
     }
 
+    /// The console at `/console/` calls the admin API from the server's own origin; it still needs the token.
+    @Test func theServersOwnOriginPasses() {
+        let own = "http://127.0.0.1:8080"
+        #expect(Guard.refusal(method: .post, origin: own, contentType: "application/json", hasBody: true, allowedOrigins: nil, ownOrigin: own) == nil)
+        #expect(
+            Guard.refusal(method: .get, origin: "HTTP://127.0.0.1:8080", contentType: nil, hasBody: false, allowedOrigins: nil, ownOrigin: own) == nil
+        )
+        #expect(
+            Guard.refusal(method: .get, origin: "https://127.0.0.1:8080", contentType: nil, hasBody: false, allowedOrigins: nil, ownOrigin: own)?
+                .status == .forbidden
+        )
+        #expect(
+            Guard.refusal(method: .get, origin: "http://127.0.0.1:8081", contentType: nil, hasBody: false, allowedOrigins: nil, ownOrigin: own)?
+                .status == .forbidden
+        )
+    }
+
     @Test func writesWithABodyMustBeJSON() {
         for contentType in [nil, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
             #expect(
