@@ -15,6 +15,7 @@ selenium = pytest.importorskip("selenium")
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -105,6 +106,22 @@ def frames_received(driver):
     return [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#ws-log li.in .body")]
 
 
+def click_in_row(driver, table_id, row_text, label):
+    """Clicks a row's button; tables are redrawn when they refresh, so a stale row is looked up again."""
+
+    def attempt(d):
+        try:
+            for row in d.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr"):
+                if row_text in row.text:
+                    row.find_element(By.XPATH, f".//button[text()='{label}']").click()
+                    return True
+        except StaleElementReferenceException:
+            return False
+        return False
+
+    wait_for(driver, attempt, f"the {label} button of {row_text} in {table_id}")
+
+
 def confirm(driver):
     wait_for(driver, lambda d: find(d, "confirm").get_attribute("open") is not None, "the confirmation dialog")
     find(driver, "confirm-ok").click()
@@ -169,6 +186,9 @@ def test_the_test_client_receives_an_event_sent_from_the_form(browser, console_s
     wait_for(browser, lambda d: any(json.loads(f) == expected for f in frames_received(d) if f.startswith("{")), "the pushed frame")
     times = [item.text for item in browser.find_elements(By.CSS_SELECTOR, "#ws-log li .time")]
     assert all(len(t) == 12 and t[2] == ":" for t in times), times
+    browser.set_window_size(1280, 1250)
+    screenshot(browser, "client-frames")
+    browser.set_window_size(1280, 900)
 
     open_tab(browser, "metrics")
     wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#chart-connections .value").text == "1", "the connections figure")
@@ -215,11 +235,9 @@ def test_a_failing_webhook_is_dead_lettered_and_redriven_once_it_recovers(browse
     open_tab(browser, "queues")
     wait_for(browser, lambda d: "NO_RESOURCE" in text_of(d, "dlq-table"), "the dead letter")
     screenshot(browser, "queues")
-    row = browser.find_element(By.CSS_SELECTOR, "#dlq-table tbody tr")
-    row.find_element(By.XPATH, ".//button[text()='Show']").click()
+    click_in_row(browser, "dlq-table", "NO_RESOURCE", "Show")
     wait_for(browser, lambda d: '"orderId": "o-7"' in text_of(d, "dlq-detail"), "the dead letter's event")
-    row = browser.find_element(By.CSS_SELECTOR, "#dlq-table tbody tr")
-    row.find_element(By.XPATH, ".//button[text()='Redrive']").click()
+    click_in_row(browser, "dlq-table", "NO_RESOURCE", "Redrive")
     confirm(browser)
     wait_for(browser, lambda d: "Redriven 1 of 1" in text_of(d, "dlq-message"), "the redrive")
     requests = receiver.wait_for(2, WAIT)
@@ -269,3 +287,91 @@ def test_the_console_is_keyboard_usable_and_fits_a_phone(browser, console_server
     find(browser, "logout").click()
     wait_for(browser, lambda d: visible(d, "login"), "the login form")
     screenshot(browser, "page-login")
+
+
+def test_rules_are_edited_disabled_enabled_and_deleted(browser, console_server):
+    console_server.events.put_rule(Name="Editable", EventPattern=json.dumps({"source": ["before"]}))
+    logged_in(browser, console_server)
+    open_tab(browser, "rules")
+    wait_for(browser, lambda d: "Editable" in text_of(d, "rules-table"), "the rule")
+
+    def row_text(name):
+        try:
+            return next((r.text for r in browser.find_elements(By.CSS_SELECTOR, "#rules-table tbody tr") if name in r.text), "")
+        except StaleElementReferenceException:
+            return ""
+
+    browser.expected_console_errors = ["/admin/events-api/PutRule - Failed to load resource: the server responded with a status of 400"]
+    click_in_row(browser, "rules-table", "Editable", "Edit")
+    assert find(browser, "rule-name").get_attribute("value") == "Editable"
+    assert json.loads(find(browser, "rule-pattern").get_attribute("value")) == {"source": ["before"]}
+    set_value(browser, "rule-pattern", '{"source": ["after"]')
+    find(browser, "rule-save").click()
+    wait_for(browser, lambda d: "not valid JSON" in text_of(d, "rule-message"), "the JSON error")
+    set_value(browser, "rule-pattern", '{"source": "after"}')
+    find(browser, "rule-save").click()
+    wait_for(browser, lambda d: "InvalidEventPatternException" in text_of(d, "rule-message"), "the server's refusal")
+    set_value(browser, "rule-pattern", '{"source": ["after"]}')
+    find(browser, "rule-save").click()
+    wait_for(browser, lambda d: "Saved Editable" in text_of(d, "rule-message"), "the save")
+    assert json.loads(console_server.events.describe_rule(Name="Editable")["EventPattern"]) == {"source": ["after"]}
+
+    click_in_row(browser, "rules-table", "Editable", "Disable")
+    wait_for(browser, lambda d: "Disabled" in row_text("Editable"), "the rule disabled")
+    assert console_server.events.describe_rule(Name="Editable")["State"] == "DISABLED"
+    click_in_row(browser, "rules-table", "Editable", "Enable")
+    wait_for(browser, lambda d: "Enabled" in row_text("Editable"), "the rule enabled")
+
+    # A matching pattern shows every field in green.
+    set_value(browser, "playground-pattern", '{"source": ["console"], "detail": {"status": [{"prefix": "ship"}], "orderId": [{"exists": true}]}}')
+    find(browser, "playground-test").click()
+    wait_for(browser, lambda d: "The event matches" in text_of(d, "playground-verdict"), "the verdict")
+    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#playground-fields li.good")) == 3, "three matching fields")
+
+    click_in_row(browser, "rules-table", "Editable", "Delete")
+    confirm(browser)
+    wait_for(browser, lambda d: "Deleted Editable" in text_of(d, "rule-message"), "the deletion")
+    assert "Editable" not in [r["Name"] for r in console_server.events.list_rules()["Rules"]]
+
+
+def test_a_waiting_retry_is_brought_forward_then_cancelled(browser, console_server, receivers):
+    receiver = receivers("scripted", then=503)
+    console_server.route("Flaky", "console.retry", [{
+        "Id": "flaky", "Arn": receiver.url, "RetryPolicy": {"MaximumRetryAttempts": 100, "MaximumEventAgeInSeconds": 3600},
+    }])
+    console_server.put_event("console.retry", "x", {"n": 1})
+    receiver.wait_for(1, WAIT)
+    logged_in(browser, console_server)
+    open_tab(browser, "queues")
+    wait_for(browser, lambda d: "ERROR_FROM_TARGET" in text_of(d, "retries-table"), "the waiting retry")
+    assert "default/Flaky/flaky" in text_of(browser, "queues-table")
+    before = len(receiver.received())
+    click_in_row(browser, "retries-table", "default/Flaky/flaky", "Retry now")
+    wait_for(browser, lambda d: "due now" in text_of(d, "dlq-message"), "the retry brought forward")
+    receiver.wait_for(before + 1, WAIT)
+    click_in_row(browser, "retries-table", "default/Flaky/flaky", "Cancel")
+    confirm(browser)
+    wait_for(browser, lambda d: "dead-lettered" in text_of(d, "dlq-message"), "the cancel")
+    wait_for(browser, lambda d: "default/Flaky/flaky" in text_of(d, "dlq-table"), "the dead letter")
+    assert console_server.admin("GET", "/admin/retries")["total"] == 0
+
+
+def test_the_test_client_connects_with_a_jwt_when_connect_needs_one(browser, start_pushbridge):
+    import time
+
+    import jwt
+
+    secret = "console tests' HMAC secret, comfortably over 32 bytes"
+    server = start_pushbridge("--in-memory", "--admin-token", ADMIN_TOKEN, "--jwt-secret", secret)
+    browser.expected_console_errors = [f"WebSocket connection to 'ws://127.0.0.1:{server.port}/dev' failed"]
+    logged_in(browser, server)
+    assert "required" in text_of(browser, "ws-jwt-hint")
+    find(browser, "ws-connect").click()
+    wait_for(browser, lambda d: "refused at $connect" in text_of(d, "ws-log"), "the refusal without a token")
+    token = jwt.encode({"sub": "console-user", "entities": ["*"], "exp": int(time.time()) + 600}, secret, algorithm="HS256")
+    set_value(browser, "ws-jwt", token)
+    find(browser, "ws-connect").click()
+    wait_for(browser, lambda d: text_of(d, "ws-status") == "Connected", "the socket to open with the token")
+    [connection] = server.admin("GET", "/admin/connections")["connections"]
+    assert connection["userId"] == "console-user"
+    assert token not in browser.current_url

@@ -116,6 +116,7 @@ dialog::backdrop { background: rgba(15, 23, 32, 0.45); }
   .bar h1 { font-size: 16px; }
   th, td { padding: 5px 6px; }
 }
+form + form { margin-top: 14px; }
 
 """#
     )
