@@ -132,6 +132,25 @@ def test_every_operation_message_is_a_channel_message():
             assert message_name(ref) in DOC["components"]["messages"]
 
 
+# The server-sent examples each test below makes happen; a new example needs a test that produces it.
+PRODUCED = {
+    ("entityUpdated", "entityUpdated"),
+    ("userPushNotification", "userPushNotification"),
+    ("targetInput", "wholeEvent"),
+    ("forbidden", "forbidden"),
+    ("errorFrame", "missingEntityId"),
+    ("errorFrame", "subscribeRefused"),
+    ("throttled", "throttled"),
+}
+
+
+def test_every_example_is_exercised_against_the_server():
+    received = {message_name(ref) for op in operations("receive").values() for ref in op["messages"]}
+    for name in DOC["components"]["messages"]:
+        for example, _ in examples(name):
+            assert name in received or (name, example) in PRODUCED, f"no test makes {name}/{example} happen"
+
+
 # --- Client messages: every example sent, every answer checked --------------------------------------------------
 
 
@@ -209,6 +228,13 @@ def test_your_own_rules_push_the_documented_target_input(start_pushbridge):
         assert payload_errors("targetInput", frame) == []
         varying = {"id", "time"}
         assert {k: v for k, v in frame.items() if k not in varying} == {k: v for k, v in expected.items() if k not in varying}
+        # PostToConnection pushes its body as it was sent: the same message.
+        management = boto3.client(
+            "apigatewaymanagementapi", endpoint_url=f"{server.url}/dev", region_name=REGION,
+            config=Config(retries={"max_attempts": 1}), **DUMMY_CREDENTIALS,
+        )
+        management.post_to_connection(ConnectionId=socket.nothing_pending(), Data=json.dumps(expected).encode())
+        assert socket.recv() == expected
 
 
 def test_user_notifications_and_a_refused_subscribe_match_their_examples(start_pushbridge):
