@@ -23,15 +23,21 @@ import Testing
 
     @Test func upgradesPastTheServersConnectRateGet429AsAPIGatewayThrottlesButHTTPIsServed() async throws {
         try await withPushBridgeServer(configure: Self.twoConnectsPerSecond) { server in
+            // Ten upgrades sent at once: two tokens at once, then two a second, so most are refused however slowly
+            // this machine answers them (sent one after another, a loaded machine could refill the bucket between).
+            var connections: [RawHTTPConnection] = []
+            for _ in 0..<10 { connections.append(try await RawHTTPConnection(port: server.port)) }
+            for connection in connections {
+                try await connection.send(RawHTTPConnection.request("GET", "/dev", headers: Self.upgradeHeaders))
+            }
             var statuses: [Int] = []
             var throttled: RawHTTPConnection.Response?
-            for _ in 0..<6 {
-                let response = try await Self.upgrade(server)
+            for connection in connections {
+                let response = try await connection.readResponse()
                 statuses.append(response.status)
                 if response.status == 429 { throttled = response }
             }
-            // Two tokens at once, then two a second: some of the six are refused whatever the machine's pace.
-            #expect(Array(statuses.prefix(2)) == [101, 101], "\(statuses)")
+            #expect(statuses.filter { $0 == 101 }.count >= 2, "\(statuses)")
             #expect(statuses.contains(429), "\(statuses)")
             #expect(statuses.allSatisfy { $0 == 101 || $0 == 429 }, "\(statuses)")
             #expect(throttled?.body == #"{"message":"Too Many Requests"}"#)

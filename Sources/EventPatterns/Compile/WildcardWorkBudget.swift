@@ -4,8 +4,8 @@
 /// `maximumSubsets` of them; without a budget across values, a pattern of many long wildcards repeats that work
 /// for each and one PutRule could hold a thread for seconds. Running out counts as too complex.
 final class WildcardWorkBudget {
-    /// A hundred times what a heavy real wildcard needs (`*a*b*c*d*e*f*g` takes under 10,000 steps), and a small
-    /// fraction of a second even in a debug build.
+    /// Room for two of the costliest wildcards the default complexity limit lets through (300 characters around
+    /// two stars take about 370,000 steps), a thousand times what `*a*b*c*d*e*f*g` takes.
     static let defaultSteps = 1_000_000
 
     private(set) var remainingSteps: Int

@@ -104,8 +104,6 @@ struct WildcardPattern: Sendable, Hashable {
         var worst = start.count
         let exceeded = max(worst, limit == .max ? limit : limit + 1)
         while let states = queue.popLast() {
-            // One step per state looked at, for every byte of the alphabet.
-            guard budget.spend(alphabet.count * (states.count + 1)) else { return exceeded }
             for byte in alphabet {
                 var next = Set<Int>()
                 for state in states where state < tokens.count {
@@ -116,6 +114,8 @@ struct WildcardPattern: Sendable, Hashable {
                     }
                 }
                 let reached = closure(next)
+                // A step per state read, and per state of the subset built, closed and hashed into `seen`.
+                guard budget.spend(states.count + 2 * reached.count + 1) else { return exceeded }
                 guard !reached.isEmpty, seen.insert(reached).inserted else { continue }
                 worst = max(worst, reached.count)
                 // `limit` is configuration and may be `Int.max` ("no limit"): then there is nothing above it to report.

@@ -28,6 +28,9 @@ struct EventsAPI: Sendable {
         "DeleteEventBus": { api, body throws(AWSServiceError) in try api.deleteEventBus(body).jsonText },
     ]
 
+    /// AWS's constraints for every operation's input, checked before the operation runs.
+    static let requestValidator = RequestValidator(model: .events)
+
     /// Operations whose changes a durable store records before the answer.
     static func changesState(_ target: String) -> Bool {
         let name = target.dropFirst("AWSEvents.".count)
@@ -36,9 +39,9 @@ struct EventsAPI: Sendable {
 
     func perform(target: String, body: JSONValue) throws(AWSServiceError) -> String {
         let prefix = "AWSEvents."
-        guard target.hasPrefix(prefix), let operation = Self.operations[String(target.dropFirst(prefix.count))] else {
-            throw .unknownOperation(target)
-        }
+        let name = String(target.dropFirst(prefix.count))
+        guard target.hasPrefix(prefix), let operation = Self.operations[name] else { throw .unknownOperation(target) }
+        try Self.requestValidator.validate(body, operation: name)
         return try operation(self, body)
     }
 

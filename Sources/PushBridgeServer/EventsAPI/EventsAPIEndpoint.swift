@@ -110,6 +110,9 @@ struct EventsAPIEndpoint: Sendable {
     ) {
         do throws(AWSServiceError) {
             guard case .bytes(let buffer) = body else {
+                guard target == Self.putEventsTarget else {
+                    throw .validation("The request body is larger than this server's limit of \(bodyLimit) bytes.")
+                }
                 throw .validation("Total size of the entries in the request is over the limit.")
             }
             let parsed = buffer.withUnsafeReadableBytes { bytes in
