@@ -176,7 +176,7 @@ def test_the_test_client_receives_an_event_sent_from_the_form(browser, console_s
     set_value(browser, "event-detail", '{"entityId": "console-e2e", "message": "from the form"}')
     wait_for(browser, lambda d: text_of(d, "event-detail-check") == "Valid JSON object.", "the JSON check to pass")
     find(browser, "event-send").click()
-    wait_for(browser, lambda d: "1 target got it" in text_of(d, "event-result-summary"), "where the event went")
+    wait_for(browser, lambda d: "queued for 1 target." in text_of(d, "event-result-summary"), "where the event went")
     rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#event-result tbody tr")]
     assert len(rows) == 1 and "EntityUpdated" in rows[0] and "subscribers/*" in rows[0]
     screenshot(browser, "send-event")
@@ -268,6 +268,17 @@ def test_purge_asks_first_and_cancel_keeps_the_dead_letters(browser, console_ser
 
 def test_the_console_is_keyboard_usable_and_fits_a_phone(browser, console_server):
     logged_in(browser, console_server)
+    # From the selected tab, Tab reaches the socket's fields and its Connect button; Enter connects.
+    find(browser, "tab-client").click()
+    focused = []
+    for _ in range(3):
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        focused.append(browser.switch_to.active_element.get_attribute("id"))
+    assert focused == ["ws-url", "ws-jwt", "ws-connect"], focused
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for(browser, lambda d: text_of(d, "ws-status") == "Connected", "the socket opened from the keyboard")
+    find(browser, "ws-entity").send_keys(Keys.ENTER)
+    wait_for(browser, lambda d: console_server.admin("GET", "/admin/subscriptions?entity=myEntityId")["count"] == 1, "a subscribe by Enter")
     # Arrow keys move between tabs; the selected tab is the only one in the tab order.
     find(browser, "tab-client").send_keys(Keys.ARROW_RIGHT)
     wait_for(browser, lambda d: visible(d, "panel-send"), "the next tab")

@@ -327,7 +327,7 @@ $("event-form").addEventListener("submit", async (event) => {
     });
     card.hidden = false;
     const count = result.matched.length;
-    say($("event-result-summary"), "Event " + result.eventId + ": " + (count === 0 ? "no rule matched." : count + " target" + (count === 1 ? "" : "s") + " got it."), count ? "good" : "");
+    say($("event-result-summary"), "Event " + result.eventId + ": " + (count === 0 ? "no rule matched." : "queued for " + count + " target" + (count === 1 ? "." : "s.")), count ? "good" : "");
     fillTable($("event-result"), result.matched.map((m) => [m.rule + (m.bus === "default" ? "" : " (" + m.bus + ")"), m.targetId, el("code", { text: m.targetArn })]), "No rule matched this event.", 3);
   } catch (error) {
     card.hidden = false;
