@@ -127,3 +127,22 @@ def test_the_console_files_are_served_with_a_strict_policy(start_pushbridge):
     _, _, script = http_get(server.url + "/console/console.js")
     assert not re.search(rb'(src|href)="(https?:)?//', page)
     assert not re.search(rb'"(https?:)?//', script.replace(b'"http://www.w3.org/2000/svg"', b""))
+
+
+def test_a_dead_letter_selection_of_the_wrong_shape_is_refused(start_pushbridge):
+    server = start_pushbridge("--in-memory", "--admin-token", ADMIN_TOKEN)
+    for body, fragment in [
+        ({"ids": ["a"], "bus": 7}, "bus must be a string"),
+        ({"ids": ["a"], "target": "hook"}, "on its own"),
+        ({"id": "a", "ids": ["b"]}, "on its own"),
+        ({"id": "a", "all": True}, "on its own"),
+        ({"all": "yes"}, "all must be true or false"),
+        ({"ids": None}, "ids must be an array of strings"),
+        ({}, "Say which dead letters"),
+    ]:
+        for action in ("purge", "redrive"):
+            status, error = call(server, "POST", f"/admin/dlq/{action}", body)
+            assert status == 400 and error["error"]["code"] == "BadRequest", (action, body, error)
+            assert fragment in error["error"]["message"], (action, body, error)
+    assert call(server, "POST", "/admin/dlq/purge", {"all": True, "target": "hook"}) == (200, {"purged": 0})
+    assert call(server, "POST", "/admin/dlq/redrive", {"ids": ["gone"]})[1]["failures"][0]["code"] == "NotFound"

@@ -1,5 +1,5 @@
 """docs/openapi.yaml: valid OpenAPI 3.1, and true: schemathesis drives a running server from it, and no answer may be
-a 5xx or differ from the document."""
+a 5xx or differ from the document, and no request the document forbids may be accepted."""
 
 import json
 import os
@@ -19,6 +19,7 @@ CHECKS = ",".join([
     "content_type_conformance",
     "response_headers_conformance",
     "response_schema_conformance",
+    "negative_data_rejection",
 ])
 
 

@@ -52,30 +52,45 @@ extension AdminRoutes {
     }
 
     /// Selects dead letters from a POST body: `{"id":…}`, `{"ids":[…]}`, `{"all":true}` or filter fields
-    /// (`target`, `rule`, `bus`, `errorCode`, `since`, `until`). An empty selection is refused, so an empty
-    /// body never touches every entry by accident.
+    /// (`target`, `rule`, `bus`, `errorCode`, `since`, `until`, with or without `all`). An empty selection is refused,
+    /// so an empty body never touches every entry by accident. Every member is checked, whichever one selects: a
+    /// member of the wrong type, or `id`/`ids` given with anything else that selects, is a 400, never ignored.
     func selection(_ body: JSONObject) throws -> (entries: [DeadLetterEntry], missing: [String]) {
-        if let id = try AdminQuery.string(body, "id") {
-            guard let entry = runtime.deadLetters.entry(id: id) else { throw Self.noDeadLetter(id) }
-            return ([entry], [])
-        }
-        if let ids = body["ids"] {
-            guard let list = ids.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+        let id = try AdminQuery.string(body, "id")
+        var ids: [String]?
+        if let value = body["ids"] {
+            guard let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
                 throw AdminError.badRequest("ids must be an array of strings.")
             }
-            var entries: [DeadLetterEntry] = []
-            var missing: [String] = []
-            for id in list.compactMap(\.stringValue) {
-                if let entry = runtime.deadLetters.entry(id: id) { entries.append(entry) } else { missing.append(id) }
-            }
-            return (entries, missing)
+            ids = list.compactMap(\.stringValue)
         }
         var values: [String: String] = [:]
         for key in ["target", "rule", "bus", "errorCode", "since", "until"] {
             if let value = try AdminQuery.string(body, key) { values[key] = value }
         }
+        var all = false
+        if let value = body["all"] {
+            guard case .bool(let flag) = value else { throw AdminError.badRequest("all must be true or false.") }
+            all = flag
+        }
         let filter = try AdminQuery.filter { values[$0] }
-        let all = body["all"] == .bool(true)
+        if id != nil || ids != nil {
+            guard id == nil || ids == nil, values.isEmpty, !all else {
+                throw AdminError.badRequest("Give id or ids on its own, not with each other, a filter or all.")
+            }
+        }
+        if let id {
+            guard let entry = runtime.deadLetters.entry(id: id) else { throw Self.noDeadLetter(id) }
+            return ([entry], [])
+        }
+        if let ids {
+            var entries: [DeadLetterEntry] = []
+            var missing: [String] = []
+            for id in ids {
+                if let entry = runtime.deadLetters.entry(id: id) { entries.append(entry) } else { missing.append(id) }
+            }
+            return (entries, missing)
+        }
         guard all || !AdminQuery.isEmpty(filter) else {
             throw AdminError.badRequest("Say which dead letters: id, ids, a filter (target, rule, bus, errorCode, since, until) or all=true.")
         }

@@ -1533,22 +1533,38 @@ extension WebAsset {
       },
       "PutEventsEntry": {
         "type": "object",
+        "description": "A member that is `null` counts as absent, as in AWS's JSON protocols.",
         "properties": {
           "Source": {
-            "type": "string"
+            "type": [
+              "string",
+              "null"
+            ]
           },
           "DetailType": {
-            "type": "string"
+            "type": [
+              "string",
+              "null"
+            ]
           },
           "Detail": {
-            "type": "string",
+            "type": [
+              "string",
+              "null"
+            ],
             "description": "The detail as JSON text (an object)."
           },
           "EventBusName": {
-            "type": "string"
+            "type": [
+              "string",
+              "null"
+            ]
           },
           "Resources": {
-            "type": "array",
+            "type": [
+              "array",
+              "null"
+            ],
             "items": {
               "type": "string"
             }
@@ -1557,7 +1573,10 @@ extension WebAsset {
             "description": "RFC 3339 or epoch seconds."
           },
           "TraceHeader": {
-            "type": "string"
+            "type": [
+              "string",
+              "null"
+            ]
           }
         }
       },
@@ -1576,7 +1595,7 @@ extension WebAsset {
             }
           },
           "EndpointId": {
-            "type": "string"
+            "description": "Accepted and ignored (global endpoints do not apply to one server)."
           }
         }
       },
@@ -1861,7 +1880,7 @@ extension WebAsset {
       },
       "DeadLetterSelection": {
         "type": "object",
-        "description": "One of `id`, `ids`, filter fields, or `all`.",
+        "description": "`id` or `ids` on its own, or filter fields and/or `all: true`.",
         "properties": {
           "id": {
             "type": [

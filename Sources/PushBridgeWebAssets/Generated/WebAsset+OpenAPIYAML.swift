@@ -889,24 +889,25 @@ components:
       description: RFC 3339 with milliseconds, UTC.
     PutEventsEntry:
       type: object
+      description: A member that is `null` counts as absent, as in AWS's JSON protocols.
       properties:
         Source:
-          type: string
+          type: [string, 'null']
         DetailType:
-          type: string
+          type: [string, 'null']
         Detail:
-          type: string
+          type: [string, 'null']
           description: The detail as JSON text (an object).
         EventBusName:
-          type: string
+          type: [string, 'null']
         Resources:
-          type: array
+          type: [array, 'null']
           items:
             type: string
         Time:
           description: RFC 3339 or epoch seconds.
         TraceHeader:
-          type: string
+          type: [string, 'null']
     PutEventsRequest:
       type: object
       required: [Entries]
@@ -918,7 +919,7 @@ components:
           items:
             $ref: '#/components/schemas/PutEventsEntry'
         EndpointId:
-          type: string
+          description: Accepted and ignored (global endpoints do not apply to one server).
     PutEventsResponse:
       type: object
       required: [FailedEntryCount, Entries]
@@ -1061,7 +1062,7 @@ components:
               description: The event JSON.
     DeadLetterSelection:
       type: object
-      description: One of `id`, `ids`, filter fields, or `all`.
+      description: '`id` or `ids` on its own, or filter fields and/or `all: true`.'
       properties:
         id:
           type: [string, 'null']
