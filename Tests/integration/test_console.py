@@ -302,9 +302,12 @@ def test_the_console_is_keyboard_usable_and_fits_a_phone(browser, console_server
 
 def test_rules_are_edited_disabled_enabled_and_deleted(browser, console_server):
     console_server.events.put_rule(Name="Editable", EventPattern=json.dumps({"source": ["before"]}))
+    for n in range(120):  # more than one page of ListRules
+        console_server.events.put_rule(Name=f"Bulk{n:03}", EventPattern=json.dumps({"source": [f"bulk{n}"]}))
     logged_in(browser, console_server)
     open_tab(browser, "rules")
     wait_for(browser, lambda d: "Editable" in text_of(d, "rules-table"), "the rule")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#rules-table tbody tr")) == 122
 
     def row_text(name):
         try:

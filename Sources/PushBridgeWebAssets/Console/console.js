@@ -43,6 +43,19 @@ async function api(method, path, body) {
 
 const events = (operation, body) => api("POST", "/admin/events-api/" + operation, body || {});
 
+// Every page of a List operation, following NextToken (at most 20 pages).
+async function listAll(operation, body, key) {
+  let items = [];
+  let token = null;
+  for (let page = 0; page < 20; page++) {
+    const answer = await events(operation, token ? Object.assign({}, body, { NextToken: token }) : body);
+    items = items.concat(answer[key] || []);
+    token = answer.NextToken;
+    if (!token) break;
+  }
+  return items;
+}
+
 // --- Small DOM helpers ----------------------------------------------------------------------------------------
 
 function el(tag, attributes, ...children) {
@@ -333,14 +346,14 @@ $("event-form").addEventListener("submit", async (event) => {
 
 async function refreshRules() {
   try {
-    const buses = await events("ListEventBuses");
+    const buses = await listAll("ListEventBuses", {}, "EventBuses");
     const select = $("rules-bus");
-    const names = buses.EventBuses.map((bus) => bus.Name);
+    const names = buses.map((bus) => bus.Name);
     if (!names.includes(state.bus)) state.bus = "default";
     select.replaceChildren(...names.map((name) => el("option", { value: name, text: name })));
     select.value = state.bus;
-    const listed = await events("ListRules", { EventBusName: state.bus });
-    fillTable($("rules-table"), listed.Rules.map((rule) => [
+    const rules = await listAll("ListRules", { EventBusName: state.bus }, "Rules");
+    fillTable($("rules-table"), rules.map((rule) => [
       el("strong", { text: rule.Name }),
       rule.State === "ENABLED" ? "Enabled" : "Disabled",
       el("code", { text: rule.EventPattern || "" }),
@@ -385,8 +398,8 @@ async function toggleRule(rule) {
 async function deleteRule(name) {
   if (!(await confirmAction("Delete the rule " + name + " and its targets? Messages still queued for them are dead-lettered."))) return;
   try {
-    const targets = await events("ListTargetsByRule", { Rule: name, EventBusName: state.bus });
-    if (targets.Targets.length) await events("RemoveTargets", { Rule: name, EventBusName: state.bus, Ids: targets.Targets.map((t) => t.Id) });
+    const targets = await listAll("ListTargetsByRule", { Rule: name, EventBusName: state.bus }, "Targets");
+    if (targets.length) await events("RemoveTargets", { Rule: name, EventBusName: state.bus, Ids: targets.map((t) => t.Id) });
     await events("DeleteRule", { Name: name, EventBusName: state.bus });
     say($("rule-message"), "Deleted " + name + ".", "good");
     if (state.rule === name) $("targets-card").hidden = true;
@@ -426,8 +439,8 @@ async function showTargets(rule) {
   $("targets-card").hidden = false;
   $("targets-rule").textContent = rule;
   try {
-    const listed = await events("ListTargetsByRule", { Rule: rule, EventBusName: state.bus });
-    fillTable($("targets-table"), listed.Targets.map((target) => [
+    const targets = await listAll("ListTargetsByRule", { Rule: rule, EventBusName: state.bus }, "Targets");
+    fillTable($("targets-table"), targets.map((target) => [
       target.Id,
       el("code", { text: target.Arn }),
       target.RetryPolicy ? target.RetryPolicy.MaximumRetryAttempts + " attempts, " + target.RetryPolicy.MaximumEventAgeInSeconds + " s" : "default",
@@ -581,6 +594,8 @@ async function refreshQueues() {
         button("Delete", () => deleteDeadLetter(d), "danger")),
     ]), "The DLQ is empty.", 5);
     $("dlq-redrive-all").disabled = $("dlq-purge-all").disabled = dlq.total === 0;
+    say($("dlq-count"), dlq.total > dlq.count ? "Showing the oldest " + dlq.count + " of " + dlq.total + " dead letters." : dlq.total + " dead letter" + (dlq.total === 1 ? "." : "s."));
+    say($("retries-count"), retries.total > retries.count ? "Showing the first " + retries.count + " of " + retries.total + " waiting retries." : "");
   } catch (error) {
     say($("dlq-message"), "Could not read the queues: " + error.message, "bad");
   }

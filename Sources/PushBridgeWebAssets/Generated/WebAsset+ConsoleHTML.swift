@@ -219,6 +219,7 @@ extension WebAsset {
               <tbody></tbody>
             </table>
           </div>
+          <p id="retries-count" class="hint"></p>
         </div>
         <div class="card">
           <div class="row-head">
@@ -234,6 +235,7 @@ extension WebAsset {
               <tbody></tbody>
             </table>
           </div>
+          <p id="dlq-count" class="hint"></p>
           <p id="dlq-message" class="hint" role="status"></p>
           <pre id="dlq-detail" class="detail" hidden tabindex="0" aria-label="Dead letter detail"></pre>
         </div>
