@@ -298,6 +298,9 @@ def test_the_console_is_keyboard_usable_and_fits_a_phone(browser, console_server
     find(browser, "logout").click()
     wait_for(browser, lambda d: visible(d, "login"), "the login form")
     screenshot(browser, "page-login")
+    browser.set_window_size(1280, 900)
+    wait_for(browser, lambda d: d.execute_script("return window.innerWidth") >= 1260, "a 1280 px window")
+    screenshot(browser, "page-login")
 
 
 def test_rules_are_edited_disabled_enabled_and_deleted(browser, console_server):

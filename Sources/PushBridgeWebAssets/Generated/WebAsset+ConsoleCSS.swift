@@ -110,6 +110,8 @@ dialog::backdrop { background: rgba(15, 23, 32, 0.45); }
   td::before { content: attr(data-label); font-size: 12px; font-weight: 600; color: var(--muted); }
   tr.empty td { display: block; }
   tr.empty td::before { content: none; }
+  .charts { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }
+  .chart .value { font-size: 18px; }
   .card { padding: 12px; }
   .grid.two { grid-template-columns: 1fr; }
   .log li { grid-template-columns: 70px 18px 1fr; }

@@ -730,7 +730,9 @@ function drawCharts() {
     const last = figures[figures.length - 1];
     node.querySelector(".value").textContent = last === undefined || last === null ? "—" : (Number.isInteger(last) ? String(last) : last.toFixed(1)) + chart.unit;
     const top = Math.max(1, ...values);
-    const points = values.map((v, i) => (values.length === 1 ? 120 : (i * 120) / (values.length - 1)).toFixed(1) + "," + (38 - (v / top) * 36).toFixed(1));
+    // One sample so far draws a flat line across, so every chart shows from the first poll.
+    const series = values.length === 1 ? [values[0], values[0]] : values;
+    const points = series.map((v, i) => ((i * 120) / (series.length - 1)).toFixed(1) + "," + (38 - (v / top) * 36).toFixed(1));
     node.querySelector("polyline").setAttribute("points", points.join(" "));
   }
 }
