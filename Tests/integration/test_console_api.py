@@ -6,7 +6,7 @@ import re
 import urllib.request
 
 from api_docs import http_get
-from support import ADMIN_TOKEN
+from support import ADMIN_TOKEN, wait_until
 
 
 def call(server, method, path, body=None, token=ADMIN_TOKEN, headers=None, raw=None):
@@ -146,3 +146,15 @@ def test_a_dead_letter_selection_of_the_wrong_shape_is_refused(start_pushbridge)
             assert fragment in error["error"]["message"], (action, body, error)
     assert call(server, "POST", "/admin/dlq/purge", {"all": True, "target": "hook"}) == (200, {"purged": 0})
     assert call(server, "POST", "/admin/dlq/redrive", {"ids": ["gone"]})[1]["failures"][0]["code"] == "NotFound"
+
+
+def test_no_test_event_is_taken_while_the_server_drains(start_pushbridge, receivers):
+    server = start_pushbridge("--in-memory", "--admin-token", ADMIN_TOKEN, "--shutdown-grace", "10")
+    silent = receivers("silent")
+    server.route("Held", "drain", [{"Id": "held", "Arn": silent.url}])
+    server.put_event("drain", "x", {})
+    silent.wait_for(1, 10)  # a delivery in flight keeps the drain going
+    server.terminate()
+    wait_until(lambda: http_get(server.url + "/readyz")[0] == 503, 10, message="the server to drain")
+    status, error = call(server, "POST", "/admin/test-event", {"Source": "s", "DetailType": "d", "Detail": "{}"})
+    assert status == 503 and error["error"]["code"] == "ServiceUnavailable", error

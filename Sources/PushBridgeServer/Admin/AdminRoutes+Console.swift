@@ -57,6 +57,9 @@ extension AdminRoutes {
     /// `POST /admin/test-event`: one PutEvents entry (`Source`, `DetailType`, `Detail`, optionally `EventBusName`,
     /// `Resources`, `Time`), published for real, answered with its id and the (rule, target) pairs it was queued for.
     func testEvent(_ request: Request, _ context: Context) async throws -> Response {
+        guard !eventsEndpoint.readiness.isDraining else {
+            throw AdminError(status: .serviceUnavailable, code: "ServiceUnavailable", message: "PushBridge is shutting down; no event is taken.")
+        }
         let entry = try await AdminQuery.body(request, context: context)
         let putEvents: PutEventsRequest
         do {

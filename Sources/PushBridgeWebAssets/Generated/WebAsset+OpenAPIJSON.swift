@@ -1295,6 +1295,16 @@ extension WebAsset {
           },
           "415": {
             "$ref": "#/components/responses/AdminError"
+          },
+          "503": {
+            "description": "Shutting down.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AdminError"
+                }
+              }
+            }
           }
         }
       }

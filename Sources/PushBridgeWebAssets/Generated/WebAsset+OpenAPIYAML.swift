@@ -742,6 +742,12 @@ paths:
           $ref: '#/components/responses/AdminError'
         '415':
           $ref: '#/components/responses/AdminError'
+        '503':
+          description: Shutting down.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/AdminError'
   /asyncapi.json:
     get:
       tags: [descriptions]
