@@ -451,6 +451,7 @@ struct ServeCommand: AsyncParsableCommand {
                         "websocket": "ws\(secure)://\(configuration.host):\(port)/\(configuration.stage)",
                         "admin": "http\(secure)://\(configuration.host):\(port)/admin/",
                         "metrics": "http\(secure)://\(configuration.host):\(port)/metrics",
+                        "console": "http\(secure)://\(configuration.host):\(port)/console",
                         "limits":
                             "frame \(configuration.maximumFrameSize) B, message \(configuration.maximumMessageSize) B, idle \(configuration.idleTimeout), subscriptions \(configuration.maximumSubscriptionsPerConnection)",
                     ]
