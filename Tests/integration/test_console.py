@@ -179,6 +179,7 @@ def test_the_test_client_receives_an_event_sent_from_the_form(browser, console_s
     wait_for(browser, lambda d: "queued for 1 target." in text_of(d, "event-result-summary"), "where the event went")
     rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#event-result tbody tr")]
     assert len(rows) == 1 and "EntityUpdated" in rows[0] and "subscribers/*" in rows[0]
+    wait_for(browser, lambda d: "delivered" in text_of(d, "event-result"), "the delivery")
     screenshot(browser, "send-event")
 
     open_tab(browser, "client")
@@ -231,6 +232,7 @@ def test_a_failing_webhook_is_dead_lettered_and_redriven_once_it_recovers(browse
     find(browser, "event-send").click()
     wait_for(browser, lambda d: "ConsoleHook" in text_of(d, "event-result"), "the matched rule")
     receiver.wait_for(1, WAIT)
+    wait_for(browser, lambda d: "dead-lettered: NO_RESOURCE" in text_of(d, "event-result"), "the failed delivery")
 
     open_tab(browser, "queues")
     wait_for(browser, lambda d: "NO_RESOURCE" in text_of(d, "dlq-table"), "the dead letter")

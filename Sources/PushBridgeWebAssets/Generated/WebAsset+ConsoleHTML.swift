@@ -115,7 +115,7 @@ extension WebAsset {
           <p id="event-result-summary" role="status"></p>
           <div class="table-wrap">
             <table id="event-result">
-              <thead><tr><th scope="col">Rule</th><th scope="col">Target</th><th scope="col">Target ARN</th></tr></thead>
+              <thead><tr><th scope="col">Rule</th><th scope="col">Target</th><th scope="col">Target ARN</th><th scope="col">Delivery</th></tr></thead>
               <tbody></tbody>
             </table>
           </div>

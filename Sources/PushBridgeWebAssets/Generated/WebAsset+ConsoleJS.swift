@@ -322,6 +322,46 @@ $("event-format").addEventListener("click", () => {
   const detail = checkDetail();
   if (detail) $("event-detail").value = JSON.stringify(detail, null, 2);
 });
+// Counters of every target's queue, by "bus/rule/targetId".
+async function queueCounters() {
+  const answer = await api("GET", "/admin/queues");
+  return Object.fromEntries(answer.queues.map((q) => [q.target, q.counters]));
+}
+
+// What became of a test event at each target it was queued for: delivered (the queue's count of deliveries
+// grew), waiting for a retry or dead-lettered (found by the event's id). Polled for up to ten seconds.
+async function followDelivery(eventId, matched, before, cells) {
+  const pending = new Set(matched.map((m) => m.bus + "/" + m.rule + "/" + m.targetId));
+  for (let poll = 0; poll < 20 && pending.size > 0; poll++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    let counters, retries, dlq;
+    try {
+      [counters, retries, dlq] = await Promise.all([
+        queueCounters(),
+        api("GET", "/admin/retries?limit=1000"),
+        api("GET", "/admin/dlq?limit=1000&since=5m"),
+      ]);
+    } catch (error) {
+      return;
+    }
+    for (const key of Array.from(pending)) {
+      const dead = dlq.deadLetters.find((d) => d.eventId === eventId && d.target === key);
+      const waiting = retries.retries.find((r) => r.eventId === eventId && r.target === key);
+      const now = counters[key] || {};
+      const then = before[key] || { delivered: 0 };
+      if (dead) {
+        say(cells[key], "dead-lettered: " + dead.errorCode, "bad");
+        pending.delete(key);
+      } else if (waiting) {
+        say(cells[key], "waiting for retry " + waiting.attempts + " (" + (waiting.lastErrorCode || "") + "), next " + when(waiting.dueAt), "bad");
+      } else if ((now.delivered || 0) > (then.delivered || 0)) {
+        say(cells[key], "delivered", "good");
+        pending.delete(key);
+      }
+    }
+  }
+}
+
 $("event-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const detail = checkDetail();
@@ -332,6 +372,7 @@ $("event-form").addEventListener("submit", async (event) => {
   const card = $("event-result-card");
   $("event-send").disabled = true;
   try {
+    const before = await queueCounters();
     const result = await api("POST", "/admin/test-event", {
       Source: $("event-source").value,
       DetailType: $("event-detail-type").value,
@@ -341,11 +382,17 @@ $("event-form").addEventListener("submit", async (event) => {
     card.hidden = false;
     const count = result.matched.length;
     say($("event-result-summary"), "Event " + result.eventId + ": " + (count === 0 ? "no rule matched." : "queued for " + count + " target" + (count === 1 ? "." : "s.")), count ? "good" : "");
-    fillTable($("event-result"), result.matched.map((m) => [m.rule + (m.bus === "default" ? "" : " (" + m.bus + ")"), m.targetId, el("code", { text: m.targetArn })]), "No rule matched this event.", 3);
+    const cells = {};
+    fillTable($("event-result"), result.matched.map((m) => {
+      const status = el("span", { class: "hint", text: "queued" });
+      cells[m.bus + "/" + m.rule + "/" + m.targetId] = status;
+      return [m.rule + (m.bus === "default" ? "" : " (" + m.bus + ")"), m.targetId, el("code", { text: m.targetArn }), status];
+    }), "No rule matched this event.", 4);
+    followDelivery(result.eventId, result.matched, before, cells);
   } catch (error) {
     card.hidden = false;
     say($("event-result-summary"), error.code + ": " + error.message, "bad");
-    fillTable($("event-result"), [], "Not published.", 3);
+    fillTable($("event-result"), [], "Not published.", 4);
   } finally {
     $("event-send").disabled = false;
   }
