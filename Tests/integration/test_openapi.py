@@ -72,8 +72,8 @@ def test_real_answers_with_real_entries_match_the_document(start_pushbridge, rec
                     code, answer = response.status, json.loads(response.read())
             except urllib.error.HTTPError as error:
                 code, answer = error.code, json.loads(error.read())
-            assert code == status, (path, answer)
-            pointer = response_schema(template, method) if status == 200 else "/components/schemas/AdminError"
+            assert code == status or (status is None and code in (200, 404)), (path, answer)
+            pointer = response_schema(template, method) if code == 200 else "/components/schemas/AdminError"
             assert schemas.errors(pointer, answer) == [], (path, answer)
             return answer
 
@@ -87,10 +87,18 @@ def test_real_answers_with_real_entries_match_the_document(start_pushbridge, rec
         [retry] = check("get", "/admin/retries", "/admin/retries")["retries"]
         assert retry["lastErrorCode"] == "ERROR_FROM_TARGET"
         target = urllib.parse.quote(retry["target"], safe="")
-        check("post", f"/admin/retries/{target}/{retry['messageId']}/now", "/admin/retries/{target}/{messageId}/now")
-        wait_until(lambda: server.admin("GET", "/admin/retries")["total"] == 1, 15, message="the retry waiting again")
-        [retry] = server.admin("GET", "/admin/retries")["retries"]
-        check("post", f"/admin/retries/{target}/{retry['messageId']}/cancel", "/admin/retries/{target}/{messageId}/cancel")
+        # A retry may come due by itself between the list and the request (then it is 404 NotFound, also
+        # documented): each action is tried on a freshly listed retry until one lands, a bounded number of times.
+        for action in ("now", "cancel"):
+            for _ in range(10):
+                wait_until(lambda: server.admin("GET", "/admin/retries")["total"] == 1, 15, message="a waiting retry")
+                [retry] = server.admin("GET", "/admin/retries")["retries"]
+                template = "/admin/retries/{target}/{messageId}/" + action
+                path = f"/admin/retries/{target}/{retry['messageId']}/{action}"
+                if check("post", path, template, status=None).get("status"):
+                    break
+            else:
+                raise AssertionError(f"{action} never found the retry waiting")
         check("post", "/admin/retries/x/1/now", "/admin/retries/{target}/{messageId}/now", status=400)
         check("get", "/admin/queues", "/admin/queues")
         check("post", "/admin/dlq/redrive", "/admin/dlq/redrive", {"id": first})
