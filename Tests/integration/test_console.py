@@ -27,7 +27,8 @@ OUTPUT = pathlib.Path(os.environ.get("PUSHBRIDGE_TEST_OUTPUT") or ROOT / ".build
 
 
 @pytest.fixture
-def browser():
+def browser(_processes):
+    """Headless Chromium; set up after (so closed before) the servers a test starts, which must outlive its requests."""
     if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
         pytest.skip("SKIPPED: Debian's chromium and chromium-driver are not installed (Scripts/test-integration installs them)")
     os.environ["SE_OFFLINE"] = "true"  # Selenium must not fetch a browser or a driver: Debian's are used.
