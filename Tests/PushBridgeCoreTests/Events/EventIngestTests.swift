@@ -41,6 +41,30 @@ struct EventIngestTests {
         #expect(!response.entries[2].isFailure)
     }
 
+    @Test("Each accepted entry is reported with where it goes, before the answer; failed entries are not")
+    func prepared() async throws {
+        let router = makeRouter(deliverer: FakeDeliverer())
+        try DefaultRouting.install(into: router)
+        let ingest = EventIngest(validator: PutEventsValidator(), router: router)
+        let seen = Mutex<[(eventId: String, targets: [String])]>([])
+        let response = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<EventIngest.Response, any Error>) in
+            do {
+                try ingest.putEvents(
+                    PutEventsRequest(entries: [entry(), PutEventsEntry(), entry(detailType: "Other")]),
+                    prepared: { event in seen.withLock { $0.append((event.event.id, event.deliveries.map(\.target.description))) } },
+                    completion: { continuation.resume(returning: $0) }
+                )
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+        let reported = seen.withLock { $0 }
+        #expect(reported.count == 2)
+        #expect(reported.map { PutEventsResultEntry.accepted(eventId: $0.eventId) } == [response.entries[0], response.entries[2]])
+        #expect(reported[0].targets == ["default/EntityUpdated/EntityUpdatedSubscribers"])
+        #expect(reported[1].targets.isEmpty)
+    }
+
     @Test("Whole-request errors propagate")
     func wholeRequest() async {
         let ingest = EventIngest(validator: PutEventsValidator(), router: makeRouter(deliverer: FakeDeliverer()))
