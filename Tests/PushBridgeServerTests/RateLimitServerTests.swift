@@ -151,6 +151,8 @@ import Testing
     @Test func bothPutEventsDoorsDrawOnTheSameRate() async throws {
         try await withPushBridgeServer(configure: Self.fourEntries) { server in
             let three = entriesBody((0..<3).map { entityUpdated(entityId: "e\($0)", message: nil) })
+            let clock = ContinuousClock()
+            let start = clock.now
             // Answered on the event loop by PutEventsChannelHandler: three of the four tokens.
             let fast = try await server.putEvents(body: three)
             #expect(try fast.json()["FailedEntryCount"] == 0)
@@ -161,7 +163,14 @@ import Testing
             if response.status == 100 { response = try await connection.readResponse() }
             #expect(response.status == 200)
             let json = try JSONParser.parse(response.body)
-            #expect(json["FailedEntryCount"] == 2, "\(response.body)")
+            // One token left, plus one a second since: two throttled when this machine is quick, fewer when it is
+            // slow; a door with a bucket of its own would throttle none.
+            let refilled = Int((clock.now - start).components.seconds) + 1
+            guard case .number(let count)? = json["FailedEntryCount"], let failed = count.int64.map(Int.init) else {
+                Issue.record("no FailedEntryCount in \(response.body)")
+                return
+            }
+            #expect((max(0, 2 - refilled)...2).contains(failed), "\(response.body) after \(clock.now - start)")
             #expect(json["Entries"]?.arrayValue?.first?["EventId"]?.stringValue != nil)
         }
     }

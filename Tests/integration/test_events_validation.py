@@ -2,11 +2,11 @@
 and hand-made clients send it, without the Python SDK's own checks).
 
 The cases are generated from botocore's `events` model (the data every AWS SDK is generated from), read here
-independently of the server's generated tables: for every constraint of every member, at every depth, of the
-configuration operations PushBridge serves, one request at the boundary (accepted: no SerializationException and
-no constraint violation) and one past it (refused with AWS's code and message); a member that is required,
-left out; a member of the wrong JSON type (SerializationException). PutEvents keeps its own validator (its
-per-entry answers are tested in the acceptance suites and test_sigv4).
+independently of the server's generated tables: for every constraint of every member, at every depth, of the 15
+operations PushBridge serves, one request at the boundary (accepted: no SerializationException and no constraint
+violation) and one past it (refused with AWS's code and message); each required member left out; each member given
+the wrong JSON type (SerializationException). What the model allows may still be refused afterwards for
+PushBridge's own reasons (an unknown rule, an invalid pattern, PutEvents' per-entry errors).
 """
 
 import copy
@@ -20,7 +20,7 @@ import pytest
 MODEL = botocore.loaders.Loader().load_service_model("events", "service-2")
 SHAPES = MODEL["shapes"]
 OPERATIONS = [
-    "PutRule", "DescribeRule", "ListRules", "DeleteRule", "EnableRule", "DisableRule", "PutTargets", "RemoveTargets",
+    "PutEvents", "PutRule", "DescribeRule", "ListRules", "DeleteRule", "EnableRule", "DisableRule", "PutTargets", "RemoveTargets",
     "ListTargetsByRule", "TestEventPattern", "CreateEventBus", "DescribeEventBus", "ListEventBuses", "DeleteEventBus",
 ]
 # Values that satisfy a shape's pattern where a run of one letter does not.

@@ -48,6 +48,7 @@ struct EventsAPI: Sendable {
     /// Answers through `completion` once the accepted entries are recorded (see ``EventIngest``); `admit` is the
     /// caller's rate limit (see ``EventIngest/putEvents(_:admit:completion:)``).
     func putEvents(_ body: JSONValue, admit: (Int) -> Int = { $0 }, completion: @escaping @Sendable (String) -> Void) throws(AWSServiceError) {
+        try Self.requestValidator.validate(body, operation: "PutEvents")
         try runtime.ingest.putEvents(try PutEventsRequest(json: body), admit: admit) { completion(Self.putEventsText($0)) }
     }
 
