@@ -63,7 +63,10 @@ extension AdminRoutes {
         let entry = try await AdminQuery.body(request, context: context)
         let putEvents: PutEventsRequest
         do {
-            putEvents = try PutEventsRequest(json: AdminJSON.object([("Entries", .array([.object(entry)]))]))
+            // Checked against AWS's model as a PutEvents of this one entry is, then parsed the same way.
+            let body = AdminJSON.object([("Entries", .array([.object(entry)]))])
+            try EventsAPI.requestValidator.validate(body, operation: "PutEvents")
+            putEvents = try PutEventsRequest(json: body)
         } catch {
             throw AdminError(status: .badRequest, code: error.code, message: error.message)
         }

@@ -1586,7 +1586,9 @@ extension WebAsset {
             "type": [
               "string",
               "null"
-            ]
+            ],
+            "minLength": 1,
+            "maxLength": 500
           }
         }
       },
@@ -1605,7 +1607,14 @@ extension WebAsset {
             }
           },
           "EndpointId": {
-            "description": "Accepted and ignored (global endpoints do not apply to one server)."
+            "type": [
+              "string",
+              "null"
+            ],
+            "minLength": 1,
+            "maxLength": 50,
+            "pattern": "^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$",
+            "description": "Checked as AWS checks it, then ignored (global endpoints do not apply to one server)."
           }
         }
       },

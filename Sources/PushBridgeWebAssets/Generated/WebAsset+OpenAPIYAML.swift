@@ -914,6 +914,8 @@ components:
           description: RFC 3339 or epoch seconds.
         TraceHeader:
           type: [string, 'null']
+          minLength: 1
+          maxLength: 500
     PutEventsRequest:
       type: object
       required: [Entries]
@@ -925,7 +927,11 @@ components:
           items:
             $ref: '#/components/schemas/PutEventsEntry'
         EndpointId:
-          description: Accepted and ignored (global endpoints do not apply to one server).
+          type: [string, 'null']
+          minLength: 1
+          maxLength: 50
+          pattern: '^[A-Za-z0-9\-]+[\.][A-Za-z0-9\-]+$'
+          description: Checked as AWS checks it, then ignored (global endpoints do not apply to one server).
     PutEventsResponse:
       type: object
       required: [FailedEntryCount, Entries]
