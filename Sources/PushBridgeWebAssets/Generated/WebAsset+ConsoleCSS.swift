@@ -25,6 +25,8 @@ extension WebAsset {
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--text); }
 code, pre, textarea, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
+.foot { max-width: 1240px; margin: 0 auto; padding: 0 16px 24px; font-size: 13px; }
+a { color: var(--accent); }
 .skip { position: absolute; left: -999px; top: 0; background: var(--card); padding: 8px; }
 .skip:focus { left: 8px; z-index: 10; }
 .bar { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 16px; padding: 10px 20px; background: var(--text); color: #fff; }

@@ -252,6 +252,10 @@ extension WebAsset {
       </section>
     </div>
   </main>
+  <footer class="foot muted">
+    Machine-readable descriptions: <a href="/asyncapi.json">the WebSocket API (AsyncAPI 3.0)</a> ·
+    <a href="/openapi.json">the admin API, health, metrics and <code>/events</code> (OpenAPI 3.1)</a>
+  </footer>
 
   <dialog id="confirm" aria-labelledby="confirm-title">
     <h2 id="confirm-title">Are you sure?</h2>
