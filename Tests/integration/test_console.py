@@ -240,6 +240,8 @@ def test_a_failing_webhook_is_dead_lettered_and_redriven_once_it_recovers(browse
     screenshot(browser, "queues")
     click_in_row(browser, "dlq-table", "NO_RESOURCE", "Show")
     wait_for(browser, lambda d: '"orderId": "o-7"' in text_of(d, "dlq-detail"), "the dead letter's event")
+    detail = json.loads(text_of(browser, "dlq-detail"))
+    assert detail["attempts"][0]["errorCode"] == "NO_RESOURCE" and "404" in detail["attempts"][0]["errorMessage"]
     click_in_row(browser, "dlq-table", "NO_RESOURCE", "Redrive")
     confirm(browser)
     wait_for(browser, lambda d: "Redriven 1 of 1" in text_of(d, "dlq-message"), "the redrive")
@@ -289,6 +291,13 @@ def test_the_console_is_keyboard_usable_and_fits_a_phone(browser, console_server
     browser.switch_to.active_element.send_keys(Keys.END)
     assert browser.switch_to.active_element.get_attribute("id") == "tab-metrics"
     assert [t.get_attribute("tabindex") for t in browser.find_elements(By.CSS_SELECTOR, '[role="tab"]')] == ["-1"] * 4 + ["0"]
+    # Every field has a label a screen reader announces, every button a name.
+    unlabelled = browser.execute_script(
+        "return Array.from(document.querySelectorAll('input, select, textarea'))"
+        ".filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.id)"
+    )
+    assert unlabelled == [], unlabelled
+    assert browser.execute_script("return Array.from(document.querySelectorAll('button')).filter(b => !b.textContent.trim()).length") == 0
     for width in (1280, 390):
         browser.set_window_size(width, 900)
         wait_for(browser, lambda d: abs(d.execute_script("return window.innerWidth") - width) <= 20, f"a {width} px window")
