@@ -131,12 +131,13 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(start_pus
     server = start_pushbridge("--in-memory", "--admin-token", ADMIN_TOKEN)
     schemathesis = os.path.join(os.path.dirname(sys.executable), "schemathesis")
     # Bounded: a few examples per operation, one worker, every request with a timeout, the whole run killed at 5 min.
+    # The stateful phase follows the document's links (a listed dead letter, retry or connection to its own routes).
     # Hypothesis's health checks judge the data generation (too slow on a loaded machine, too much filtered), not the
     # server: they are off, so they cannot fail the run.
     command = [
         schemathesis, "run", f"{server.url}/openapi.json", "--url", server.url,
         "-H", f"Authorization: Bearer {ADMIN_TOKEN}",
-        "--checks", CHECKS, "--phases", "examples,coverage,fuzzing",
+        "--checks", CHECKS, "--phases", "examples,coverage,fuzzing,stateful",
         "--max-examples", os.environ.get("PUSHBRIDGE_SCHEMATHESIS_EXAMPLES", "20"), "--seed", "16",
         "--workers", "1", "--request-timeout", "10", "--generation-database", "none", "--suppress-health-check", "all",
         "--no-color", "--report", "junit", "--report-dir", str(tmp_path / "schemathesis"),

@@ -311,6 +311,20 @@ extension WebAsset {
                   }
                 }
               }
+            },
+            "links": {
+              "ShowDeadLetter": {
+                "operationId": "showDeadLetter",
+                "parameters": {
+                  "id": "$response.body#/deadLetters/0/id"
+                }
+              },
+              "DeleteDeadLetter": {
+                "operationId": "deleteDeadLetter",
+                "parameters": {
+                  "id": "$response.body#/deadLetters/0/id"
+                }
+              }
             }
           },
           "400": {
@@ -658,6 +672,22 @@ extension WebAsset {
                   }
                 }
               }
+            },
+            "links": {
+              "RetryNow": {
+                "operationId": "retryNow",
+                "parameters": {
+                  "target": "$response.body#/retries/0/target",
+                  "messageId": "$response.body#/retries/0/messageId"
+                }
+              },
+              "CancelRetry": {
+                "operationId": "cancelRetry",
+                "parameters": {
+                  "target": "$response.body#/retries/0/target",
+                  "messageId": "$response.body#/retries/0/messageId"
+                }
+              }
             }
           },
           "400": {
@@ -852,6 +882,20 @@ extension WebAsset {
                       "type": "string"
                     }
                   }
+                }
+              }
+            },
+            "links": {
+              "ShowConnection": {
+                "operationId": "showConnection",
+                "parameters": {
+                  "connectionId": "$response.body#/connections/0/connectionId"
+                }
+              },
+              "Disconnect": {
+                "operationId": "disconnect",
+                "parameters": {
+                  "connectionId": "$response.body#/connections/0/connectionId"
                 }
               }
             }

@@ -193,6 +193,15 @@ paths:
                     minimum: 0
                   nextToken:
                     type: string
+          links:
+            ShowDeadLetter:
+              operationId: showDeadLetter
+              parameters:
+                id: '$response.body#/deadLetters/0/id'
+            DeleteDeadLetter:
+              operationId: deleteDeadLetter
+              parameters:
+                id: '$response.body#/deadLetters/0/id'
         '400':
           $ref: '#/components/responses/AdminError'
         '401':
@@ -386,6 +395,17 @@ paths:
                     minimum: 0
                   nextToken:
                     type: string
+          links:
+            RetryNow:
+              operationId: retryNow
+              parameters:
+                target: '$response.body#/retries/0/target'
+                messageId: '$response.body#/retries/0/messageId'
+            CancelRetry:
+              operationId: cancelRetry
+              parameters:
+                target: '$response.body#/retries/0/target'
+                messageId: '$response.body#/retries/0/messageId'
         '400':
           $ref: '#/components/responses/AdminError'
         '401':
@@ -494,6 +514,15 @@ paths:
                     minimum: 0
                   nextToken:
                     type: string
+          links:
+            ShowConnection:
+              operationId: showConnection
+              parameters:
+                connectionId: '$response.body#/connections/0/connectionId'
+            Disconnect:
+              operationId: disconnect
+              parameters:
+                connectionId: '$response.body#/connections/0/connectionId'
         '400':
           $ref: '#/components/responses/AdminError'
         '401':
