@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from postgres_support import PostgresServer
 from receivers import ScriptedReceiver, SilentReceiver
 from support import ADMIN_TOKEN, Moto, PushBridge, serve_options
 
@@ -81,3 +82,11 @@ def receivers():
     yield start
     for receiver in started:
         receiver.stop()
+
+
+@pytest.fixture
+def postgres():
+    """A throwaway PostgreSQL of this test's own (Scripts/postgres), removed at teardown."""
+    server = PostgresServer()
+    yield server
+    server.stop()
