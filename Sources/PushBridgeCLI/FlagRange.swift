@@ -19,6 +19,8 @@ enum FlagRange {
     /// Clock skew allowed on a token's exp and nbf: up to five minutes.
     static let leewaySeconds: ClosedRange<Int> = 0...300
     static let jwksRefreshSeconds: ClosedRange<Int> = 10...86_400
+    /// How long a cluster node's messages stay its own without a heartbeat.
+    static let nodeLeaseSeconds: ClosedRange<Int> = 2...300
 
     /// `value` if it is in `range`; `name` is the variable's suffix (`IDLE_TIMEOUT` → `--idle-timeout`).
     static func check<T: Comparable & LosslessStringConvertible>(

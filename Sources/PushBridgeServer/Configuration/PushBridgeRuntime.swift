@@ -3,6 +3,7 @@ import Logging
 import OutboundTargets
 import PushBridgeAuth
 import PushBridgeCore
+import PushBridgePostgres
 import PushBridgeSQLite
 
 /// The domain objects one server runs on, wired together once.
@@ -12,6 +13,8 @@ public final class PushBridgeRuntime: Sendable {
     public let deadLetters: InMemoryDeadLetterStore
     /// Where state outlives the process (``ServerConfiguration/storage``); closed by ``ServeRunner``.
     public let store: any EventStore
+    /// Cluster mode's heartbeat, claims and configuration following; nil on a single node. Run by ``ServeRunner``.
+    public let cluster: ClusterNode?
     public let workers: DeliveryWorkers
     public let router: EventRouter
     public let ingest: EventIngest
@@ -33,10 +36,11 @@ public final class PushBridgeRuntime: Sendable {
         configuration: ServerConfiguration,
         observer: any DeliveryObserver = NoDeliveryObserver(),
         ingestObserver: (any IngestObserver)? = nil,
+        store openedStore: (any EventStore)? = nil,
         logger: Logger
     ) throws {
         self.configuration = configuration
-        let store = try Self.openStore(configuration.storage, logger: logger)
+        let store = try openedStore ?? Self.openStore(configuration.storage, logger: logger)
         self.store = store
         let recovered: RecoveredState
         do {
@@ -87,6 +91,12 @@ public final class PushBridgeRuntime: Sendable {
             router: router,
             observer: ingestObserver
         )
+        if let store = store as? PostgresEventStore {
+            let retryDefaults = RetryPolicy(baseDelay: configuration.retryBaseDelay, maximumDelay: configuration.retryMaximumDelay)
+            self.cluster = ClusterNode(store: store, router: router, deadLetters: deadLetters, retryDefaults: retryDefaults, logger: logger)
+        } else {
+            self.cluster = nil
+        }
         // What was kept comes back first; the built-in rule and the rules file then apply over it, as PutRule and
         // PutTargets would, and the messages are put back last, once their targets exist.
         var messages = recovered
@@ -106,7 +116,7 @@ public final class PushBridgeRuntime: Sendable {
         summary.deadLettered = restored.deadLettered
         if store.isDurable {
             logger.info(
-                "Recovered from the data directory",
+                store is PostgresEventStore ? "Recovered from PostgreSQL" : "Recovered from the data directory",
                 metadata: [
                     "pb.buses": "\(summary.buses)", "pb.rules": "\(summary.rules)", "pb.targets": "\(summary.targets)",
                     "pb.messages": "\(summary.messages)", "pb.waiting_retry": "\(summary.waitingForRetry)",
@@ -139,6 +149,9 @@ public final class PushBridgeRuntime: Sendable {
         case .inMemory: return InMemoryEventStore()
         case .dataDirectory(let directory, let synchronous):
             return try SQLiteEventStore(directory: directory, synchronous: synchronous, logger: logger)
+        case .postgres(let url):
+            // Connecting is asynchronous: the caller opens the store and passes it (`store:`).
+            throw EventStoreError(.closed, path: url.description, reason: "the PostgreSQL store must be opened before the runtime is built")
         }
     }
 }
