@@ -10,7 +10,10 @@ import Synchronization
 /// - **configuration**: reloads buses, rules and targets when another node changed them (a notification, and a
 ///   version check every ``ClusterSettings/configurationCheckInterval`` in case one was missed);
 /// - **dead letters**: adds and removes what other nodes dead-lettered, redrove or purged, so every node's DLQ
-///   shows the cluster's.
+///   shows the cluster's;
+/// - **pushes** (``ClusterPush``): WebSocket messages and `@connections` calls to and from other nodes;
+/// - **connections** (``ClusterConnections``): which node holds each socket;
+/// - **nodes**: every node's row, read with each heartbeat, for `/readyz` and `pushbridge nodes`.
 ///
 /// Each loop survives PostgreSQL going away: it logs once, pauses (doubling up to
 /// ``ClusterSettings/maximumReconnectDelay``) and tries again; sockets and in-memory deliveries carry on.
@@ -20,6 +23,8 @@ public final class ClusterNode: Service, Sendable {
     let deadLetters: InMemoryDeadLetterStore
     let retryDefaults: RetryPolicy
     let logger: Logger
+    public let push: ClusterPush
+    public let connections: ClusterConnections
     private let configurationWakeup = WakeupSignal()
     private let state = Mutex(State())
 
@@ -30,13 +35,24 @@ public final class ClusterNode: Service, Sendable {
         var claimNotBefore: ContinuousClock.Instant = .now
         var heartbeatFailing = false
         var nextNodeCleanup: ContinuousClock.Instant = .now
+        var nodes: [NodeStatus] = []
     }
 
-    public init(store: PostgresEventStore, router: EventRouter, deadLetters: InMemoryDeadLetterStore, retryDefaults: RetryPolicy, logger: Logger) {
+    public init(
+        store: PostgresEventStore,
+        router: EventRouter,
+        deadLetters: InMemoryDeadLetterStore,
+        retryDefaults: RetryPolicy,
+        push: ClusterPush,
+        connections: ClusterConnections,
+        logger: Logger
+    ) {
         self.store = store
         self.router = router
         self.deadLetters = deadLetters
         self.retryDefaults = retryDefaults
+        self.push = push
+        self.connections = connections
         self.logger = logger
         // Start-up applied the recovered snapshot and then wrote the built-in rule and the rules file over it: the
         // first check reloads whatever version the database holds.
@@ -50,20 +66,74 @@ public final class ClusterNode: Service, Sendable {
             group.addTask { await self.loop("heartbeat", every: self.store.settings.heartbeatInterval) { try await self.heartbeat() } }
             group.addTask { await self.loop("claim", every: self.store.settings.claimInterval) { try await self.claim() } }
             group.addTask { await self.followConfiguration() }
+            group.addTask { await self.push.runSender() }
+            group.addTask { await self.connections.runWriter() }
             group.addTask {
-                await self.listen(on: ClusterChannel.configuration, onListening: { self.configurationWakeup.signal() }) { notification in
-                    if case .configurationChanged = notification { self.configurationWakeup.signal() }
+                await self.listen(on: ClusterChannel.configuration, onListening: { self.configurationWakeup.signal() }) { payload in
+                    if case .configurationChanged = self.parse(payload, on: ClusterChannel.configuration) { self.configurationWakeup.signal() }
                 }
             }
             group.addTask {
-                await self.listen(on: ClusterChannel.deadLetters, onListening: { try await self.reloadDeadLetters() }) { notification in
-                    guard case .deadLettersChanged(let node, let added, let removed) = notification, node != self.nodeId else { return }
+                await self.listen(on: ClusterChannel.deadLetters, onListening: { try await self.reloadDeadLetters() }) { payload in
+                    guard case .deadLettersChanged(let node, let added, let removed) = self.parse(payload, on: ClusterChannel.deadLetters),
+                        node != self.nodeId
+                    else { return }
                     try await self.applyDeadLetterChanges(added: added, removed: removed)
                 }
+            }
+            group.addTask {
+                await self.listen(on: PushRecord.channel, onListening: {}) { payload in try await self.push.receive(payload) }
             }
             try? await gracefulShutdown()
             group.cancelAll()
         }
+        // The sockets closed before this service stops: their rows go now rather than with the lease.
+        try? await withTimeout(store.settings.commitTimeout) { try await self.connections.deleteOwnRows() }
+    }
+
+    private func parse(_ payload: String, on channel: String) -> ClusterNotification? {
+        guard let parsed = ClusterNotification(payload: payload) else {
+            logger.warning("Ignored a notification that is not PushBridge's", metadata: ["pb.channel": "\(channel)"])
+            return nil
+        }
+        return parsed
+    }
+
+    // MARK: Nodes
+
+    /// Every node as the last heartbeat read them (empty before the first).
+    public var nodes: [NodeStatus] { state.withLock { $0.nodes } }
+
+    /// Whether this node's last heartbeat reached PostgreSQL.
+    public var reachesPostgres: Bool { state.withLock { !$0.heartbeatFailing } }
+
+    private func readNodes() async throws {
+        let nodes = try await withTimeout(store.settings.commitTimeout) { [store, logger] in
+            let rows = try await store.client.query(
+                """
+                SELECT n.id, (extract(epoch FROM n.started_at) * 1000)::bigint, (extract(epoch FROM now() - n.heartbeat_at) * 1000)::bigint,
+                    n.lease_until > now(), (SELECT count(*) FROM connections AS c WHERE c.node = n.id),
+                    (SELECT count(*) FROM messages AS m WHERE m.lease_owner = n.id)
+                FROM nodes AS n ORDER BY n.started_at, n.id
+                """,
+                logger: logger
+            )
+            var nodes: [NodeStatus] = []
+            for try await (id, started, age, alive, sockets, messages) in rows.decode((String, Int64, Int64, Bool, Int64, Int64).self) {
+                nodes.append(
+                    NodeStatus(
+                        id: id,
+                        startedAt: Timestamp(milliseconds: started),
+                        heartbeatAgeMilliseconds: max(0, age),
+                        alive: alive,
+                        connections: Int(clamping: sockets),
+                        messages: Int(clamping: messages)
+                    )
+                )
+            }
+            return nodes
+        }
+        state.withLock { $0.nodes = nodes }
     }
 
     // MARK: Heartbeat and claims
@@ -87,12 +157,14 @@ public final class ClusterNode: Service, Sendable {
         if recovered {
             logger.notice("Heartbeat reaches PostgreSQL again; claims resume after one lease duration", metadata: ["pb.node": "\(nodeId)"])
         }
+        try await readNodes()
     }
 
     func claim() async throws {
         let claimable = state.withLock { !$0.heartbeatFailing && ContinuousClock.now >= $0.claimNotBefore }
         guard claimable else { return }
         try await forgetDeadNodes()
+        try await forgetDeadConnections()
         // No more than the fullest queue can take: claimed messages skip the capacity check, as recovered ones do.
         let room = router.queues().map(\.freeCapacity).min() ?? store.settings.claimBatch
         let limit = max(0, min(store.settings.claimBatch, room))
@@ -127,6 +199,14 @@ public final class ClusterNode: Service, Sendable {
                 """,
                 logger: logger
             ).drain()
+        }
+    }
+
+    /// Every claim round: the connections of nodes whose lease ran out, and push records every node had time to read.
+    private func forgetDeadConnections() async throws {
+        try await withTimeout(store.settings.commitTimeout) { [connections, push] in
+            try await connections.deleteRowsOfDeadNodes()
+            try await push.deleteOldPayloads()
         }
     }
 
@@ -241,7 +321,7 @@ public final class ClusterNode: Service, Sendable {
     private func listen(
         on channel: String,
         onListening: @escaping @Sendable () async throws -> Void,
-        handle: @escaping @Sendable (ClusterNotification) async throws -> Void
+        handle: @escaping @Sendable (String) async throws -> Void
     ) async {
         var delay = store.settings.reconnectDelay
         var failing = false
@@ -253,13 +333,7 @@ public final class ClusterNode: Service, Sendable {
                         if failing { self.logger.notice("Listening on \(channel) again", metadata: ["pb.node": "\(self.nodeId)"]) }
                         failing = false
                         delay = self.store.settings.reconnectDelay
-                        for try await notification in notifications {
-                            guard let parsed = ClusterNotification(payload: notification.payload) else {
-                                self.logger.warning("Ignored a notification that is not PushBridge's", metadata: ["pb.channel": "\(channel)"])
-                                continue
-                            }
-                            try await handle(parsed)
-                        }
+                        for try await notification in notifications { try await handle(notification.payload) }
                     }
                 }
             } catch {
@@ -275,4 +349,17 @@ public final class ClusterNode: Service, Sendable {
             delay = min(delay * 2, store.settings.maximumReconnectDelay)
         }
     }
+}
+
+/// One node of the cluster as its row says, for `/readyz` and `pushbridge nodes`.
+public struct NodeStatus: Sendable, Equatable {
+    public let id: String
+    public let startedAt: Timestamp
+    /// Since its last heartbeat, by PostgreSQL's clock.
+    public let heartbeatAgeMilliseconds: Int64
+    /// Its lease has not run out: it holds its sockets and messages.
+    public let alive: Bool
+    public let connections: Int
+    /// Webhook and AWS messages it holds.
+    public let messages: Int
 }

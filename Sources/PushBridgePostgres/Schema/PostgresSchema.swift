@@ -83,6 +83,28 @@ enum PostgresSchema {
                     entry text NOT NULL
                 );
                 """
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "connections with their node, pushes too large for a notification",
+            sql: """
+                -- Every node's sockets, so @connections calls work on any node.
+                CREATE TABLE connections (
+                    id text PRIMARY KEY,
+                    node text NOT NULL,
+                    connected_at bigint NOT NULL,
+                    source_ip text NOT NULL,
+                    user_agent text NOT NULL,
+                    user_id text
+                );
+                CREATE INDEX connections_by_node ON connections (node);
+                -- A push record over NOTIFY's limit; the notification names its id. Deleted after a few minutes.
+                CREATE TABLE push_payloads (
+                    id bigserial PRIMARY KEY,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    record bytea NOT NULL
+                );
+                """
+        ),
     ]
 }

@@ -37,6 +37,7 @@ struct AdminRoutes {
         admin.get("connections/:id") { request, context in await Self.run(request, context, showConnection) }
         admin.delete("connections/:id") { request, context in await Self.run(request, context, disconnect) }
         admin.get("subscriptions") { request, context in await Self.run(request, context, subscriptions) }
+        admin.get("nodes") { request, context in await Self.run(request, context, nodes) }
 
         for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
             for path: RouterPath in ["", "**"] {

@@ -69,6 +69,11 @@ public final class PushBridgeRuntime: Sendable {
             throw error
         }
         let outbound = OutboundTargetFactory(client: httpClient, timeout: configuration.outboundTimeout)
+        // Cluster mode: WebSocket messages reach the other nodes' sockets too.
+        let clusterStore = store as? PostgresEventStore
+        let push = clusterStore.map { [registry, fanOutStatistics] in
+            ClusterPush(store: $0, registry: registry, statistics: fanOutStatistics, logger: logger)
+        }
         self.router = EventRouter(
             account: configuration.account,
             queueCapacity: configuration.queueCapacity,
@@ -76,7 +81,8 @@ public final class PushBridgeRuntime: Sendable {
                 registry: registry,
                 statistics: fanOutStatistics,
                 account: configuration.account,
-                outbound: outbound
+                outbound: outbound,
+                relay: push
             ),
             deadLetters: deadLetters,
             deadLetterForwarder: SQSDeadLetterForwarder(factory: outbound, logger: logger),
@@ -91,9 +97,19 @@ public final class PushBridgeRuntime: Sendable {
             router: router,
             observer: ingestObserver
         )
-        if let store = store as? PostgresEventStore {
+        if let clusterStore, let push {
             let retryDefaults = RetryPolicy(baseDelay: configuration.retryBaseDelay, maximumDelay: configuration.retryMaximumDelay)
-            self.cluster = ClusterNode(store: store, router: router, deadLetters: deadLetters, retryDefaults: retryDefaults, logger: logger)
+            let connections = ClusterConnections(store: clusterStore, logger: logger)
+            registry.observe(connections)
+            self.cluster = ClusterNode(
+                store: clusterStore,
+                router: router,
+                deadLetters: deadLetters,
+                retryDefaults: retryDefaults,
+                push: push,
+                connections: connections,
+                logger: logger
+            )
         } else {
             self.cluster = nil
         }
@@ -162,9 +178,13 @@ struct BuiltInTargets: TargetDelivererFactory {
     let statistics: FanOutStatistics
     let account: AccountContext
     let outbound: OutboundTargetFactory
+    /// Cluster mode: the other nodes.
+    let relay: (any FanOutRelay)?
 
     func deliverer(for target: TargetDefinition, rule: RuleDefinition) throws(TargetRejection) -> any TargetDeliverer {
-        if target.isWebSocketTarget { return WebSocketFanOut(registry: registry, statistics: statistics, audience: target.webSocketAudience) }
+        if target.isWebSocketTarget {
+            return WebSocketFanOut(registry: registry, statistics: statistics, audience: target.webSocketAudience, relay: relay)
+        }
         if outbound.handles(target) { return try outbound.deliverer(for: target) }
         throw TargetRejection(
             errorCode: "ValidationException",
