@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from postgres_support import PostgresServer
+from postgres_support import LoadBalancer, PostgresServer
 from receivers import ScriptedReceiver, SilentReceiver
 from support import ADMIN_TOKEN, Moto, PushBridge, serve_options
 
@@ -90,3 +90,18 @@ def postgres():
     server = PostgresServer()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def load_balancer():
+    """load_balancer(ports) -> nginx in front of those loopback ports (Scripts/nginx), stopped at teardown."""
+    started = []
+
+    def start(ports):
+        balancer = LoadBalancer(ports)
+        started.append(balancer)
+        return balancer
+
+    yield start
+    for balancer in started:
+        balancer.stop()

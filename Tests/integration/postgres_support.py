@@ -44,3 +44,21 @@ class PostgresServer:
             [psql_binary(), url, "-X", "-A", "-t", "-F", "\t", "-c", sql], capture_output=True, text=True, timeout=30, check=True
         ).stdout
         return [line.split("\t") for line in out.splitlines() if line]
+
+
+NGINX_SCRIPT = os.path.join(REPO, "Scripts", "nginx")
+
+
+class LoadBalancer:
+    """nginx started by `Scripts/nginx start PORT...` as a round-robin load balancer in front of those ports;
+    `stop` stops it by the PID it wrote and removes its directory."""
+
+    def __init__(self, ports):
+        out = subprocess.run([NGINX_SCRIPT, "start", *map(str, ports)], capture_output=True, text=True, timeout=180, check=True).stdout
+        values = dict(line.split("=", 1) for line in out.strip().splitlines() if "=" in line)
+        self.dir = values["PUSHBRIDGE_TEST_NGINX_DIR"]
+        self.url = values["PUSHBRIDGE_TEST_NGINX_URL"]
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def stop(self):
+        subprocess.run([NGINX_SCRIPT, "stop", self.dir], check=False, timeout=90)

@@ -229,6 +229,12 @@ public final class ClusterNode: Service, Sendable {
         }
     }
 
+    /// Applies the configuration other nodes committed, if it moved since this node last looked: before an Events
+    /// API call, so a change made on another node a moment ago is seen. PostgreSQL unreachable: memory as it is.
+    public func catchUpWithConfiguration() async {
+        try? await reloadConfigurationIfChanged()
+    }
+
     /// Reads the version (one row); reads and applies the whole configuration only when it moved.
     func reloadConfigurationIfChanged() async throws {
         let timeout = store.settings.commitTimeout
