@@ -26,7 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
-        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.25.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -113,13 +113,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Who may connect and what they may subscribe to: JWT verification (jwt-kit), JWKS, subscribe policy.
+        // Who may connect and what they may subscribe to: JWT verification (jwt-kit), JWKS, the authorizer webhook,
+        // subscribe policies (a claim or a webhook).
         .target(
             name: "PushBridgeAuth",
             dependencies: [
                 "PushBridgeCore",
                 "PushBridgeJSON",
                 "CurlTransport",
+                "CivilTime",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -149,10 +153,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -207,7 +214,9 @@ let package = Package(
         ),
         .testTarget(
             name: "PushBridgeAuthTests",
-            dependencies: ["PushBridgeAuth", "PushBridgeCore", "PushBridgeJSON", .product(name: "JWTKit", package: "jwt-kit")],
+            dependencies: [
+                "PushBridgeAuth", "PushBridgeCore", "PushBridgeJSON", "CurlTransport", .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PushBridgeJSONTests", dependencies: ["PushBridgeJSON"], swiftSettings: swiftSettings),
@@ -245,6 +254,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

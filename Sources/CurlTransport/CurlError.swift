@@ -31,6 +31,16 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
         "CurlError(\(kind), code \(curlCode)): \(message)"
     }
 
+    /// The TLS handshake failed: most often a certificate the client does not trust (a private CA, a wrong host
+    /// name, an expired certificate), or a server that does not speak TLS.
+    public var isTLSFailure: Bool {
+        let codes: [CURLcode] = [
+            CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE,
+            CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
+        ]
+        return codes.contains { Int32(truncatingIfNeeded: $0.rawValue) == curlCode }
+    }
+
     static func cancelled(_ message: String) -> CurlError {
         CurlError(kind: .cancelled, message: message)
     }

@@ -114,6 +114,7 @@ final class EasyTransfer {
         try set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.totalTimeout))
         try set(CURLOPT_PRIVATE, pointer: UnsafeMutableRawPointer(bitPattern: UInt(id)))
         try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
+        if let authorities = request.certificateAuthorities { try set(CURLOPT_CAINFO, string: authorities) }
         if denyList.pointee.count > 0 { try check(ccurl_easy_set_deny_list(handle, denyList)) }
 
         let userdata = Unmanaged.passUnretained(self).toOpaque()

@@ -43,6 +43,9 @@ public struct HTTPRequest: Sendable {
     public var maximumResponseBytes: Int = 1 << 20
     /// The most response header bytes accepted; past it the transfer fails.
     public var maximumHeaderBytes: Int = 64 << 10
+    /// A PEM file of the certificate authorities an `https://` server's certificate must chain to, instead of the
+    /// system's (`CURLOPT_CAINFO`): for a server whose certificate comes from a private CA.
+    public var certificateAuthorities: String?
 
     public init(
         method: Method = .get,

@@ -9,6 +9,8 @@ enum FlagRange {
     static let messageBytes: ClosedRange<Int> = 1024...(64 << 20)
     static let count: ClosedRange<Int> = 1...100_000_000
     static let rate: ClosedRange<Int> = 0...1_000_000
+    /// A token bucket's size: what may come at once above its rate.
+    static let burst: ClosedRange<Int> = 1...10_000_000
     static let budgetBytes: ClosedRange<Int> = (1 << 20)...(1 << 50)
     static let timeoutSeconds: ClosedRange<Double> = 0.001...3600
     static let delayMilliseconds: ClosedRange<Int> = 1...86_400_000
@@ -21,6 +23,10 @@ enum FlagRange {
     static let jwksRefreshSeconds: ClosedRange<Int> = 10...86_400
     /// How long a cluster node's messages stay its own without a heartbeat.
     static let nodeLeaseSeconds: ClosedRange<Int> = 2...300
+    /// How long a webhook's answer may be reused: up to an hour, as API Gateway caches an authorizer's policy.
+    static let answerCacheSeconds: ClosedRange<Int> = 0...3600
+    /// How long an authorizer or subscribe-policy webhook may take (API Gateway's integrations: at most 29 s).
+    static let webhookTimeoutSeconds: ClosedRange<Double> = 0.1...30
 
     /// `value` if it is in `range`; `name` is the variable's suffix (`IDLE_TIMEOUT` → `--idle-timeout`).
     static func check<T: Comparable & LosslessStringConvertible>(

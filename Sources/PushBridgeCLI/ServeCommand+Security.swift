@@ -4,8 +4,8 @@ import PushBridgeAuth
 import PushBridgeCore
 import PushBridgeServer
 
-/// `serve`'s authentication and browser settings: JWTs, the subscribe policy, allowed origins, and the refusal to
-/// serve beyond loopback with nobody authenticated.
+/// `serve`'s authentication and browser settings: JWTs or the authorizer webhook, the subscribe policy, allowed
+/// origins, and the refusal to serve beyond loopback with nobody authenticated.
 extension ServeCommand {
     func applySecuritySettings(
         to configuration: inout ServerConfiguration,
@@ -30,6 +30,15 @@ extension ServeCommand {
             }
         }
         configuration.jwt = jwt
+        configuration.authorizer = try authorizerSettings(environment: environment, setting: setting, bounded: bounded)
+        if configuration.authorizer != nil, jwt.isEnabled {
+            throw ValidationError(
+                """
+                --authorizer-url cannot be combined with --jwt-secret, --jwt-secret-file or --jwks: $connect has one \
+                authorizer, as in API Gateway. Verify the token in the authorizer, or drop --authorizer-url.
+                """
+            )
+        }
 
         if let text = try setting(subscribePolicy, "SUBSCRIBE_POLICY") {
             let policy: SubscribePolicy
@@ -38,20 +47,82 @@ extension ServeCommand {
             } catch {
                 throw ValidationError("--subscribe-policy: \(error)")
             }
-            if case .claim = policy, !jwt.isEnabled {
-                throw ValidationError("--subscribe-policy \(text) reads the connection's token: configure --jwt-secret, --jwt-secret-file or --jwks.")
+            if case .claim = policy, !configuration.authenticatesConnections {
+                throw ValidationError(
+                    """
+                    --subscribe-policy \(text) reads the connection's token claims (or authorizer context): configure \
+                    --jwt-secret, --jwt-secret-file, --jwks or --authorizer-url.
+                    """
+                )
             }
             configuration.subscribePolicy = policy
         }
+        let policyTTL = try bounded(subscribePolicyTtl, "SUBSCRIBE_POLICY_TTL", FlagRange.answerCacheSeconds, "seconds")
+        let policyTimeout = try Self.timeout(subscribePolicyTimeout, "SUBSCRIBE_POLICY_TIMEOUT", environment: environment)
+        if policyTTL != nil || policyTimeout != nil {
+            guard case .url = configuration.subscribePolicy else {
+                throw ValidationError("--subscribe-policy-ttl and --subscribe-policy-timeout apply only to --subscribe-policy url:URL.")
+            }
+        }
+        if let policyTTL { configuration.subscribePolicyTimeToLive = .seconds(policyTTL) }
+        if let policyTimeout { configuration.subscribePolicyTimeout = Self.duration(seconds: policyTimeout) }
         if let text = try setting(allowedOrigins, "ALLOWED_ORIGINS"), !text.isEmpty {
             configuration.allowedOrigins = OriginAllowList(commaSeparated: text)
         }
         let insecure = insecureNoAuth || environment["PUSHBRIDGE_INSECURE_NO_AUTH"] == "1"
         do {
-            try BindSafety.check(host: configuration.host, authenticated: jwt.isEnabled, insecureNoAuth: insecure)
+            try BindSafety.check(host: configuration.host, authenticated: configuration.authenticatesConnections, insecureNoAuth: insecure)
         } catch {
             throw ValidationError("\(error)")
         }
+    }
+
+    /// `--authorizer-url` and its settings; the settings without the URL are a mistake worth stopping for.
+    private func authorizerSettings(
+        environment: [String: String],
+        setting: (String?, String) throws -> String?,
+        bounded: (Int?, String, ClosedRange<Int>, String) throws -> Int?
+    ) throws -> AuthorizerSettings? {
+        let url = try setting(authorizerUrl, "AUTHORIZER_URL").flatMap { $0.isEmpty ? nil : $0 }
+        let ttl = try bounded(authorizerTtl, "AUTHORIZER_TTL", FlagRange.answerCacheSeconds, "seconds")
+        let timeout = try Self.timeout(authorizerTimeout, "AUTHORIZER_TIMEOUT", environment: environment)
+        let identity = try setting(authorizerIdentitySource, "AUTHORIZER_IDENTITY_SOURCE")
+        guard let url else {
+            guard ttl == nil, timeout == nil, identity == nil else {
+                throw ValidationError("--authorizer-ttl, --authorizer-timeout and --authorizer-identity-source need --authorizer-url.")
+            }
+            return nil
+        }
+        guard WebhookURL.isValid(url) else {
+            throw ValidationError("--authorizer-url: '\(url)' is not an http:// or https:// URL with a host.")
+        }
+        var settings = AuthorizerSettings(url: url)
+        if let ttl { settings.timeToLive = .seconds(ttl) }
+        if let timeout { settings.timeout = Self.duration(seconds: timeout) }
+        if let identity {
+            do {
+                settings.identitySource = try AuthorizerIdentitySource(parsing: identity)
+            } catch {
+                throw ValidationError("--authorizer-identity-source: \(error)")
+            }
+        }
+        return settings
+    }
+
+    /// A webhook timeout in seconds from the flag, else its `PUSHBRIDGE_` variable, within
+    /// ``FlagRange/webhookTimeoutSeconds``.
+    private static func timeout(_ flag: Double?, _ name: String, environment: [String: String]) throws -> Double? {
+        var seconds = flag
+        if seconds == nil, let text = environment["PUSHBRIDGE_\(name)"] {
+            guard let value = Double(text) else { throw ValidationError("PUSHBRIDGE_\(name)=\(text) is not a valid value.") }
+            seconds = value
+        }
+        return try FlagRange.check(seconds, name: name, FlagRange.webhookTimeoutSeconds, unit: "seconds")
+    }
+
+    /// Seconds already checked against ``FlagRange/webhookTimeoutSeconds``, rounded up to whole milliseconds.
+    private static func duration(seconds: Double) -> Duration {
+        .milliseconds(Int64((seconds * 1000).rounded(.up)))
     }
 
     /// The HMAC secret from the flag or the file (not both), at least ``Secret/minimumBytes`` long. The secret itself

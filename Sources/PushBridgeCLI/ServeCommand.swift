@@ -82,6 +82,39 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var maxNewConnectionsPerIp: Int?
 
+    @Option(
+        help: """
+            New WebSocket connections per second across the server, as API Gateway's account quota; past it the upgrade \
+            gets 429 (0: no limit). [env: PUSHBRIDGE_MAX_CONNECT_RATE] (default: 500)
+            """
+    )
+    var maxConnectRate: Int?
+
+    @Option(
+        help: """
+            Frames (messages and pings) one WebSocket connection may send per second; past it a message gets a \
+            'Too Many Requests' frame instead of being routed (0: no limit). [env: PUSHBRIDGE_MAX_FRAMES_PER_SECOND] (default: 100)
+            """
+    )
+    var maxFramesPerSecond: Int?
+
+    @Option(
+        help:
+            "Frames one connection may send in a burst, on top of its steady rate. [env: PUSHBRIDGE_FRAMES_BURST] (default: twice --max-frames-per-second)"
+    )
+    var framesBurst: Int?
+
+    @Option(
+        help: """
+            PutEvents entries per second per caller (access key id, ingest token, else client address), as EventBridge's \
+            quota; past it entries fail with ThrottlingException (0: no limit). [env: PUSHBRIDGE_PUT_EVENTS_RATE] (default: 10000)
+            """
+    )
+    var putEventsRate: Int?
+
+    @Option(help: "PutEvents entries one caller may send in a burst. [env: PUSHBRIDGE_PUT_EVENTS_BURST] (default: --put-events-rate)")
+    var putEventsBurst: Int?
+
     @Option(help: "Seconds a client has to send a request head. [env: PUSHBRIDGE_HEADER_TIMEOUT] (default: 10)")
     var headerTimeout: Double?
 
@@ -234,12 +267,50 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            Who may subscribe to what: 'any', or 'claim:' and a JSON path to a claim listing the entity ids (or patterns \
-            with *) a connection may subscribe to. [env: PUSHBRIDGE_SUBSCRIBE_POLICY] \
-            (default: claim:$.entities with JWT authentication, any without)
+            Authorizer webhook for $connect: it gets API Gateway's REQUEST authorizer event as a JSON POST and answers \
+            with an IAM policy (principalId, policyDocument, context), as a Lambda authorizer does. Not combined with \
+            JWTs. [env: PUSHBRIDGE_AUTHORIZER_URL] (default: none)
+            """
+    )
+    var authorizerUrl: String?
+
+    @Option(help: "Seconds an authorizer's answer is reused for the same identity, 0 to 3600. [env: PUSHBRIDGE_AUTHORIZER_TTL] (default: 300)")
+    var authorizerTtl: Int?
+
+    @Option(
+        help: "Seconds the authorizer may take, 0.1 to 30; past it the connect gets 500. [env: PUSHBRIDGE_AUTHORIZER_TIMEOUT] (default: 5)"
+    )
+    var authorizerTimeout: Double?
+
+    @Option(
+        help: """
+            What identifies a caller to the authorizer (missing: 401 without asking; answers are cached per its values): \
+            'token' (where JWTs are looked for), or a comma-separated list of route.request.header.NAME and \
+            route.request.querystring.NAME, all required. [env: PUSHBRIDGE_AUTHORIZER_IDENTITY_SOURCE] (default: token)
+            """
+    )
+    var authorizerIdentitySource: String?
+
+    @Option(
+        help: """
+            Who may subscribe to what: 'any'; 'claim:' and a JSON path to a claim listing the entity ids (or patterns \
+            with *) a connection may subscribe to; or 'url:' and a webhook asked on each subscribe. \
+            [env: PUSHBRIDGE_SUBSCRIBE_POLICY] (default: claim:$.entities with authentication, any without)
             """
     )
     var subscribePolicy: String?
+
+    @Option(
+        help:
+            "Seconds a url: subscribe policy's answer is reused for the same user and entity, 0 to 3600. [env: PUSHBRIDGE_SUBSCRIBE_POLICY_TTL] (default: 60)"
+    )
+    var subscribePolicyTtl: Int?
+
+    @Option(
+        help:
+            "Seconds a url: subscribe policy's webhook may take, 0.1 to 30; past it the subscribe is refused. [env: PUSHBRIDGE_SUBSCRIBE_POLICY_TIMEOUT] (default: 5)"
+    )
+    var subscribePolicyTimeout: Double?
 
     @Option(
         help: """
@@ -248,6 +319,17 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
     var allowedOrigins: String?
+
+    @Option(
+        help: """
+            PEM certificate chain (the server's certificate first, then intermediates): the port then serves https:// and \
+            wss:// only, TLS 1.2 or later. Needs --tls-key; SIGHUP reads both files again. [env: PUSHBRIDGE_TLS_CERT] (default: none: plain HTTP)
+            """
+    )
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert's certificate, unencrypted. [env: PUSHBRIDGE_TLS_KEY] (default: none)")
+    var tlsKey: String?
 
     @Flag(
         help: """
@@ -356,6 +438,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--port must be between 1 and 65535 (or 0 for any free port).")
         }
         try applySecuritySettings(to: &configuration, environment: environment, setting: setting, bounded: bounded)
+        try applyRateLimitSettings(to: &configuration, bounded: bounded)
+        try applyTLSSettings(to: &configuration, setting: setting)
 
         let level = try setting(logLevel?.rawValue, "LOG_LEVEL").flatMap { Logger.Level(rawValue: $0) } ?? .info
         LoggingSystem.bootstrap { label in
@@ -381,13 +465,14 @@ struct ServeCommand: AsyncParsableCommand {
         let (application, runtime) = try Self.starting(configuration.storage) {
             try PushBridgeApplication.build(configuration: settings, logger: logger, operations: operations, store: store) { port in
                 let configuration = settings
+                let secure = configuration.tls == nil ? "" : "s"
                 logger.info(
                     "PushBridge listening",
                     metadata: [
                         "address": "\(configuration.host):\(port)",
-                        "websocket": "ws://\(configuration.host):\(port)/\(configuration.stage)",
-                        "admin": "http://\(configuration.host):\(port)/admin/",
-                        "metrics": "http://\(configuration.host):\(port)/metrics",
+                        "websocket": "ws\(secure)://\(configuration.host):\(port)/\(configuration.stage)",
+                        "admin": "http\(secure)://\(configuration.host):\(port)/admin/",
+                        "metrics": "http\(secure)://\(configuration.host):\(port)/metrics",
                         "limits":
                             "frame \(configuration.maximumFrameSize) B, message \(configuration.maximumMessageSize) B, idle \(configuration.idleTimeout), subscriptions \(configuration.maximumSubscriptionsPerConnection)",
                     ]
@@ -418,6 +503,9 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             return try build()
         } catch let error as JWKSKeys.LoadError {
+            FileHandle.standardError.write(Data("pushbridge: cannot start: \(error)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as TLSFilesError {
             FileHandle.standardError.write(Data("pushbridge: cannot start: \(error)\n".utf8))
             throw ExitCode(1)
         } catch let error as EventStoreError {

@@ -21,6 +21,7 @@ public enum PushBridgeApplication {
         let serverName = "PushBridge"
         // Before the data directory is opened: a bad credentials or tokens file stops the start untouched.
         let authentication = try InboundAuthentication.load(configuration, logger: logger)
+        let tls = try configuration.tls.map { files throws(TLSFilesError) in try TLSContextSource(files: files) }
         let runtime = try PushBridgeRuntime(
             configuration: configuration,
             observer: operations.observer,
@@ -37,7 +38,9 @@ public enum PushBridgeApplication {
             metrics: operations.metrics,
             readiness: operations.readiness,
             logger: logger,
-            authentication: authentication
+            authentication: authentication,
+            putEventsRateLimiter: configuration.putEventsPerSecond > 0
+                ? PutEventsRateLimiter(entriesPerSecond: configuration.putEventsPerSecond, burst: configuration.putEventsBurst) : nil
         )
         EventsAPIRoutes(endpoint: eventsEndpoint).register(on: router)
         ConnectionsAPIRoutes(runtime: runtime, authentication: authentication).register(on: router)
@@ -47,12 +50,15 @@ public enum PushBridgeApplication {
             metrics: operations.metrics,
             readiness: operations.readiness,
             logger: logger,
-            writeQueues: EventLoopWriteQueues(maximumFrameSize: configuration.maximumFrameSize)
+            writeQueues: EventLoopWriteQueues(maximumFrameSize: configuration.maximumFrameSize),
+            connectRateLimiter: configuration.maximumConnectsPerSecond > 0
+                ? ConnectRateLimiter(perSecond: configuration.maximumConnectsPerSecond) : nil
         )
 
         let admission = ConnectionAdmission(
             maximumConnections: configuration.maximumConnections,
-            newConnectionsPerSecondPerAddress: configuration.newConnectionsPerSecondPerAddress
+            newConnectionsPerSecondPerAddress: configuration.newConnectionsPerSecondPerAddress,
+            metrics: operations.metrics
         )
         let reaper = ConnectionReaper(
             registry: runtime.registry,
@@ -76,15 +82,23 @@ public enum PushBridgeApplication {
                         header: configuration.headerTimeout,
                         body: configuration.bodyTimeout,
                         keepAlive: configuration.keepAliveTimeout
-                    )
+                    ),
+                    tls: tls
                 )
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
-            services: [runtime.httpClient, runtime.workers, reaper, WebSocketShutdown(gateway: gateway)] + jwksRefresher(runtime),
+            services: [runtime.httpClient, runtime.workers, reaper, WebSocketShutdown(gateway: gateway)] + jwksRefresher(runtime)
+                + tlsReloader(tls, logger: logger),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
         return (application, runtime)
+    }
+
+    /// Reloads the certificate and key on SIGHUP; nothing without TLS.
+    private static func tlsReloader(_ tls: TLSContextSource?, logger: Logger) -> [any Service] {
+        guard let tls else { return [] }
+        return [TLSReloadOnHangup(source: tls, logger: logger)]
     }
 
     /// Fetches a JWKS URL at start and every refresh interval; nothing for a file or without JWKS.

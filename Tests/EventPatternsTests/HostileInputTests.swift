@@ -86,6 +86,33 @@ struct HostileInputTests {
         #expect(try EventPattern(json: #"{"a":[{"wildcard":"*a*b*c*d*e*f*g"}]}"#, limits: limits).matches(try event(#"{"a":"abcdefg"}"#)))
     }
 
+    @Test("One pattern's wildcard checks share one work budget, so long wildcards cannot hold a thread for seconds")
+    func wildcardWorkIsBudgetedPerPattern() throws {
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        func text(_ count: Int) -> String { String((0..<count).map { letters[$0 % letters.count] }) }
+        let loose = PatternLimits(maximumLength: PatternLimits.absoluteMaximumLength, maximumWildcardComplexity: 50)
+        let tooComplex = "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character"
+
+        // Within the complexity limit, but exploring it takes more steps than one pattern may spend.
+        let long = try WildcardPattern(parsing: "x*" + text(300) + "*" + text(300) + "*" + text(300))
+        let unbounded = WildcardWorkBudget(steps: .max)
+        #expect(long.complexity(exceedingLimit: 50, budget: unbounded) <= 50)
+        #expect(Int.max - unbounded.remainingSteps > WildcardWorkBudget.defaultSteps)
+        #expect(long.complexity(exceedingLimit: 50, budget: WildcardWorkBudget()) == 51)
+        #expect(long.complexity(exceedingLimit: .max, budget: WildcardWorkBudget(steps: 10)) == .max)
+        let longPattern = #"{"a":[{"wildcard":"x*\#(text(300))*\#(text(300))*\#(text(300))"}]}"#
+        #expect(throws: InvalidEventPattern(reason: tooComplex, pattern: longPattern)) {
+            _ = try EventPattern(json: longPattern, limits: loose)
+        }
+
+        // One of these fits the budget (and the default complexity limit); three in one pattern do not.
+        let medium = "*" + text(150) + "*" + text(150)
+        let one = #"{"a":[{"wildcard":"\#(medium)"}]}"#
+        #expect(try EventPattern(json: one).matches(try event(#"{"a":"\#(text(150) + text(150))"}"#)))
+        let three = #"{"a":[{"wildcard":"\#(medium)"}],"b":[{"wildcard":"\#(medium)"}],"c":[{"wildcard":"\#(medium)"}]}"#
+        #expect(throws: InvalidEventPattern(reason: tooComplex, pattern: three)) { _ = try EventPattern(json: three, limits: loose) }
+    }
+
     @Test("A thousand nested arrays around many numbers flatten to one record per array element")
     func deepArraysFlattenLinearly() throws {
         let depth = 999

@@ -107,6 +107,7 @@ func allowAppOrigin(_ configuration: inout ServerConfiguration) {
     @Test func theMessageSaysWhatToConfigure() {
         let message = BindSafety.Unsafe(host: "0.0.0.0").description
         #expect(message.contains("--jwt-secret") && message.contains("--jwks") && message.contains("--insecure-no-auth"))
+        #expect(message.contains("TLS (--tls-cert) encrypts connections but does not replace authentication"))
     }
 }
 

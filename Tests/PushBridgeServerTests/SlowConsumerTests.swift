@@ -56,7 +56,12 @@ import Testing
 
     /// Pongs are answers the client never reads: they count against the same bound as pushed frames.
     @Test func aClientThatPingsAndNeverReadsIsClosedAsASlowConsumer() async throws {
-        let configure: (inout ServerConfiguration) -> Void = { $0.outboundBufferFrames = 4 }
+        let configure: (inout ServerConfiguration) -> Void = {
+            $0.outboundBufferFrames = 4
+            // Pings count against the frame rate, which would close this flood first (RateLimitServerTests); this
+            // is about the outbound bound alone.
+            $0.maximumFramesPerSecond = 0
+        }
         try await withPushBridgeServer(configure: configure) { server in
             let pinger = try await RawWebSocket(port: server.port, path: "/dev")
             try await pinger.stopReading()

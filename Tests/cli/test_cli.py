@@ -207,6 +207,16 @@ def test_usage_errors_exit_1_and_say_what_to_do(server):
         (["--jwt-secret", "s" * 32, "--jwt-leeway", "9223372036854775807"], None, "--jwt-leeway"),
         ([], {"PUSHBRIDGE_JWKS_REFRESH": "1"}, "--jwks-refresh"),
         ([], {"PUSHBRIDGE_RETRY_MAX_DELAY_MS": "9223372036854775807"}, "--retry-max-delay-ms"),
+        (["--authorizer-url", "http://127.0.0.1:9/a", "--authorizer-ttl", "3601"], None, "--authorizer-ttl"),
+        (["--authorizer-url", "http://127.0.0.1:9/a", "--authorizer-timeout", "nan"], None, "--authorizer-timeout"),
+        (["--authorizer-url", "http://127.0.0.1:9/a"], {"PUSHBRIDGE_AUTHORIZER_TIMEOUT": "31"}, "--authorizer-timeout"),
+        (["--subscribe-policy", "url:http://127.0.0.1:9/s", "--subscribe-policy-ttl=-1"], None, "--subscribe-policy-ttl"),
+        (["--subscribe-policy", "url:http://127.0.0.1:9/s", "--subscribe-policy-timeout", "0"], None, "--subscribe-policy-timeout"),
+        (["--max-connect-rate=-1"], None, "--max-connect-rate"),
+        (["--max-frames-per-second", "9223372036854775807"], None, "--max-frames-per-second"),
+        (["--frames-burst", "0"], None, "--frames-burst"),
+        (["--put-events-rate", "1000001"], None, "--put-events-rate"),
+        ([], {"PUSHBRIDGE_PUT_EVENTS_BURST": "99999999999"}, "--put-events-burst"),
     ],
 )
 def test_serve_flags_out_of_range_stop_the_start_with_the_range(server, args, env, flag):
@@ -226,6 +236,12 @@ def test_serve_flags_out_of_range_stop_the_start_with_the_range(server, args, en
         (["--subscribe-policy", "claim:$.entities"], "configure --jwt-secret"),
         (["--subscribe-policy", "bogus"], "is not a subscribe policy"),
         (["--jwt-secret", "s" * 32, "--jwt-user-claim", "data.userId"], "is not a JSON path"),
+        (["--authorizer-url", "http://127.0.0.1:9/a", "--jwt-secret", "s3cr3t-value" * 3], "cannot be combined with --jwt-secret"),
+        (["--authorizer-url", "127.0.0.1:9/authorize"], "--authorizer-url: '127.0.0.1:9/authorize' is not an http:// or https:// URL"),
+        (["--authorizer-ttl", "60"], "need --authorizer-url"),
+        (["--authorizer-url", "http://127.0.0.1:9/a", "--authorizer-identity-source", "header.X"], "is not an identity source"),
+        (["--subscribe-policy", "url:not-a-url"], "is not a subscribe policy"),
+        (["--subscribe-policy-ttl", "10"], "apply only to --subscribe-policy url:URL"),
     ],
 )
 def test_authentication_settings_that_cannot_work_stop_the_start(server, args, expected):

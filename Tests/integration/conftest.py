@@ -5,7 +5,7 @@ import os
 import pytest
 
 from postgres_support import LoadBalancer, PostgresServer
-from receivers import ScriptedReceiver, SilentReceiver
+from receivers import AnsweringReceiver, ScriptedReceiver, SilentReceiver
 from support import ADMIN_TOKEN, Moto, PushBridge, serve_options
 
 
@@ -75,7 +75,7 @@ def receivers():
     started = []
 
     def start(kind="scripted", **options):
-        receiver = {"scripted": ScriptedReceiver, "silent": SilentReceiver}[kind](**options)
+        receiver = {"scripted": ScriptedReceiver, "silent": SilentReceiver, "answering": AnsweringReceiver}[kind](**options)
         started.append(receiver)
         return receiver
 

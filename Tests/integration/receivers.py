@@ -1,6 +1,7 @@
 """Webhook receivers on loopback: each records every request it reads, with its arrival time."""
 
 import http.server
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -106,3 +107,27 @@ class SilentReceiver(Receiver):
         self._record(request)
         self._release.wait(timeout=120)
         handler.close_connection = True
+
+
+class AnsweringReceiver(Receiver):
+    """Answers each request with what `answer(request)` returns: a JSON-able value (sent with 200), a (status,
+    body) pair whose body is bytes or JSON-able, or None to never answer (holds the connection until stopped)."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        super().__init__()
+
+    def _answer(self, handler, request):
+        self._record(request)
+        answer = self.answer(request)
+        if answer is None:
+            self._release.wait(timeout=120)
+            handler.close_connection = True
+            return
+        status, body = answer if isinstance(answer, tuple) else (200, answer)
+        request.status = status
+        self._reply(handler, status, body if isinstance(body, bytes) else json.dumps(body).encode())
+
+    def bodies(self):
+        """The JSON bodies received so far."""
+        return [json.loads(request.body) for request in self.received()]

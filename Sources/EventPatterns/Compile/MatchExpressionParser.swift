@@ -9,6 +9,8 @@ import PushBridgeJSON
 /// Choice: `exactly` (undocumented by AWS, accepted by Ruler) is accepted and means an exact string.
 struct MatchExpressionParser {
     let limits: PatternLimits
+    /// Shared by every wildcard of the pattern being compiled.
+    let wildcardBudget: WildcardWorkBudget
 
     enum Parsed {
         case matcher(ValueMatcher)
@@ -75,7 +77,7 @@ struct MatchExpressionParser {
     private func wildcard(_ text: String) throws(PatternError) -> WildcardPattern {
         let pattern = try WildcardPattern(parsing: text)
         let limit = limits.maximumWildcardComplexity
-        guard pattern.complexity(exceedingLimit: limit) <= limit else {
+        guard pattern.complexity(exceedingLimit: limit, budget: wildcardBudget) <= limit else {
             throw PatternError(
                 "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character"
             )

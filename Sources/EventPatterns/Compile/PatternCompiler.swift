@@ -8,6 +8,7 @@ import PushBridgeJSON
 /// the same thing. A path written twice (e.g. `"a.b"` and `a → b`) keeps the last value, as Ruler does.
 struct PatternCompiler {
     let limits: PatternLimits
+    let wildcardBudget = WildcardWorkBudget()
 
     /// Field names that Ruler refuses inside `$or` branches.
     static let reservedInOr: Set<String> = [
@@ -83,7 +84,7 @@ struct PatternCompiler {
         for element in elements {
             switch element {
             case .object(let expression):
-                switch try MatchExpressionParser(limits: limits).parse(expression) {
+                switch try MatchExpressionParser(limits: limits, wildcardBudget: wildcardBudget).parse(expression) {
                 case .matcher(let matcher): add(matcher)
                 case .absent: allowsAbsent = true
                 }

@@ -73,8 +73,9 @@ struct WildcardPattern: Sendable, Hashable {
     /// the bytes it mentions plus one "other" byte; exploration stops once `limit` is exceeded.
     ///
     /// Choice: complexity is judged per wildcard value, not across all wildcards of a rule. Exploring more than
-    /// `maximumSubsets` subsets counts as exceeding `limit`, unless `limit` is `Int.max` (no limit).
-    func complexity(exceedingLimit limit: Int, maximumSubsets: Int = 20_000) -> Int {
+    /// `maximumSubsets` subsets, or spending all of `budget` (shared by a pattern's wildcards), counts as
+    /// exceeding `limit`, unless `limit` is `Int.max` (no limit).
+    func complexity(exceedingLimit limit: Int, maximumSubsets: Int = 20_000, budget: WildcardWorkBudget = WildcardWorkBudget()) -> Int {
         // Tokens: nil is a star, otherwise a literal byte. State i means "tokens 0..<i consumed".
         var tokens: [UInt8?] = []
         for (index, segment) in segments.enumerated() {
@@ -101,6 +102,7 @@ struct WildcardPattern: Sendable, Hashable {
         var seen: Set<Set<Int>> = [start]
         var queue = [start]
         var worst = start.count
+        let exceeded = max(worst, limit == .max ? limit : limit + 1)
         while let states = queue.popLast() {
             for byte in alphabet {
                 var next = Set<Int>()
@@ -112,6 +114,8 @@ struct WildcardPattern: Sendable, Hashable {
                     }
                 }
                 let reached = closure(next)
+                // A step per state read, and per state of the subset built, closed and hashed into `seen`.
+                guard budget.spend(states.count + 2 * reached.count + 1) else { return exceeded }
                 guard !reached.isEmpty, seen.insert(reached).inserted else { continue }
                 worst = max(worst, reached.count)
                 // `limit` is configuration and may be `Int.max` ("no limit"): then there is nothing above it to report.

@@ -8,6 +8,8 @@ public enum SubscribePolicy: Sendable, Equatable, CustomStringConvertible {
     /// A claim of the connection's token lists the entity ids (or `*` patterns) it may subscribe to; a token
     /// without the claim may subscribe to nothing.
     case claim(JSONPath)
+    /// A webhook decides each subscribe (``SubscribeWebhook``): an `http://` or `https://` URL.
+    case url(String)
 
     /// The default when JWT authentication is on: entities listed in the `entities` claim.
     public static let defaultWithAuthentication = SubscribePolicy.claim(try! JSONPath("$.entities"))
@@ -15,14 +17,24 @@ public enum SubscribePolicy: Sendable, Equatable, CustomStringConvertible {
     public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
         public let text: String
         public var description: String {
-            "'\(text)' is not a subscribe policy: use 'any' or 'claim:' and a JSON path such as claim:$.entities"
+            """
+            '\(text)' is not a subscribe policy: use 'any', 'claim:' and a JSON path such as claim:$.entities, or 'url:' \
+            and an http(s) URL such as url:https://auth.example.com/may-subscribe
+            """
         }
     }
 
-    /// `any` or `claim:$.path`.
+    /// `any`, `claim:$.path` or `url:https://…`.
     public init(parsing text: String) throws(Invalid) {
         if text == "any" {
             self = .any
+            return
+        }
+        let urlPrefix = "url:"
+        if text.hasPrefix(urlPrefix) {
+            let url = String(text.dropFirst(urlPrefix.count))
+            guard WebhookURL.isValid(url) else { throw Invalid(text: text) }
+            self = .url(url)
             return
         }
         let prefix = "claim:"
@@ -34,13 +46,16 @@ public enum SubscribePolicy: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .any: "any"
         case .claim(let path): "claim:\(path)"
+        case .url(let url): "url:\(url)"
         }
     }
 
-    /// What one connection may subscribe to, worked out once at `$connect` from its token's claims.
-    public func grant(for claims: JSONObject?) -> SubscribeGrant {
+    /// What one connection may subscribe to, worked out once at `$connect` from its token's claims (or its
+    /// authorizer's context) and user id.
+    public func grant(for claims: JSONObject?, userId: String? = nil) -> SubscribeGrant {
         switch self {
         case .any: return .everything
+        case .url: return .askWebhook(userId: userId, claims: claims)
         case .claim(let path):
             guard let claims else { return .patterns([]) }
             switch path.evaluate(.object(claims)) {
@@ -59,13 +74,18 @@ public enum SubscribePolicy: Sendable, Equatable, CustomStringConvertible {
 public enum SubscribeGrant: Sendable, Equatable {
     case everything
     case patterns([GlobPattern])
+    /// Each subscribe is decided by the `url:` policy's webhook, told who the connection is.
+    case askWebhook(userId: String?, claims: JSONObject?)
 
     public static let maximumPatterns = 1000
 
+    /// Whether the grant alone allows subscribing to `entityId`; never for ``askWebhook(userId:claims:)``, whose
+    /// answer comes from ``SubscribeWebhook``.
     public func allows(_ entityId: String) -> Bool {
         switch self {
         case .everything: true
         case .patterns(let patterns): patterns.contains { $0.matches(entityId) }
+        case .askWebhook: false
         }
     }
 }

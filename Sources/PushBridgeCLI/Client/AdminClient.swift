@@ -55,7 +55,7 @@ struct AdminClient {
     ) async throws
         -> Reply
     {
-        let request = HTTPRequest(
+        var request = HTTPRequest(
             method: .init(rawValue: method),
             url: options.serverURL + path,
             headers: headers,
@@ -63,9 +63,19 @@ struct AdminClient {
             connectTimeout: .seconds(5),
             totalTimeout: timeout
         )
+        request.certificateAuthorities = options.certificateAuthorities
         do throws(CurlError) {
             let response = try await http.execute(request)
             return Reply(status: response.status, body: response.body)
+        } catch let error where error.isTLSFailure {
+            throw CLIFailure(
+                status: .unreachable,
+                message: "No TLS connection to PushBridge at \(options.serverURL): \(error.message)",
+                hint: """
+                    If its certificate comes from a private CA, pass that CA's certificate with --ca-file FILE (or PUSHBRIDGE_CA_FILE); \
+                    a server started without --tls-cert serves http:// only.
+                    """
+            )
         } catch {
             throw CLIFailure(
                 status: .unreachable,

@@ -17,6 +17,15 @@ struct ClientOptions: ParsableArguments {
     )
     var tokenFile: String?
 
+    @Option(
+        name: .long,
+        help: """
+            PEM file of the certificate authorities an https:// server's certificate must chain to, for a private CA. \
+            [env: PUSHBRIDGE_CA_FILE, else CURL_CA_BUNDLE or SSL_CERT_FILE] (default: the system's)
+            """
+    )
+    var caFile: String?
+
     @Flag(name: .long, help: "Print the server's JSON instead of a table (for scripts).")
     var json = false
 
@@ -39,9 +48,23 @@ struct ClientOptions: ParsableArguments {
         return AdminToken.read(from: tokenFilePath)
     }
 
+    /// `--ca-file`, then `PUSHBRIDGE_CA_FILE`, then the variables curl and OpenSSL read; nil: the system's.
+    var certificateAuthorities: String? {
+        if let caFile, !caFile.isEmpty { return caFile }
+        return ["PUSHBRIDGE_CA_FILE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+    }
+
     func validate() throws {
         guard serverURL.hasPrefix("http://") || serverURL.hasPrefix("https://") else {
             throw ValidationError("--server must be an http:// or https:// URL, e.g. http://127.0.0.1:8080.")
+        }
+        // Only what was given for PushBridge is checked here; curl's and OpenSSL's variables may be set for other
+        // programs, and a bad one is reported when a TLS connection needs it.
+        let given =
+            caFile.flatMap { $0.isEmpty ? nil : ("--ca-file", $0) }
+            ?? environment["PUSHBRIDGE_CA_FILE"].flatMap { $0.isEmpty ? nil : ("PUSHBRIDGE_CA_FILE", $0) }
+        if let (name, file) = given, !FileManager.default.isReadableFile(atPath: file) {
+            throw ValidationError("\(name) \(file): cannot read the file (it must be a PEM file of CA certificates).")
         }
     }
 }

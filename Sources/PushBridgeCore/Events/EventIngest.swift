@@ -21,13 +21,25 @@ public struct EventIngest: Sendable {
     /// before returning with an in-memory store, from the store's thread with a durable one. An entry answers with
     /// an EventId only once it and its messages are committed; if the commit fails, every entry that would have
     /// been accepted fails with `InternalException` and nothing of them is queued. Whole-request faults throw.
-    public func putEvents(_ request: PutEventsRequest, completion: @escaping @Sendable (Response) -> Void) throws(AWSServiceError) {
+    /// - Parameter admit: given the number of entries of a request that passed the whole-request checks, how many
+    ///   of them, from the first, a rate limit lets through; the others fail with ThrottlingException, in place.
+    public func putEvents(
+        _ request: PutEventsRequest,
+        admit: (Int) -> Int = { $0 },
+        completion: @escaping @Sendable (Response) -> Void
+    ) throws(AWSServiceError) {
         let now = router.clock.now()
         // Entries without a Time of their own share the request's; format it once, not once per entry.
         var nowText: String?
         var results: [PutEventsResultEntry] = []
         var prepared: [EventRouter.PreparedEvent] = []
-        for result in try validator.validate(request) {
+        let validated = try validator.validate(request)
+        let admitted = validated.count > 0 ? admit(validated.count) : 0
+        for (index, result) in validated.enumerated() {
+            guard index < admitted else {
+                results.append(.rateExceeded)
+                continue
+            }
             switch result {
             case .failure(let error): results.append(error.result)
             case .success(let valid):

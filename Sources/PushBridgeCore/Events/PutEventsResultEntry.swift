@@ -17,6 +17,8 @@ public enum PutEventsResultEntry: Sendable, Equatable {
     )
     public static let malformedDetail = failed(code: "MalformedDetail", message: "Detail is malformed.")
     public static let notAuthorizedForSource = failed(code: "NotAuthorizedForSourceException", message: "Not authorized for the source.")
+    /// Over the caller's PutEvents rate; AWS's wording for throttling.
+    public static let rateExceeded = failed(code: "ThrottlingException", message: "Rate exceeded")
 
     public var isFailure: Bool {
         if case .failed = self { return true }

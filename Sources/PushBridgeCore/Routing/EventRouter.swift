@@ -86,7 +86,7 @@ public final class EventRouter: Sendable {
         guard let bus = buses.withLock({ $0[event.eventBusName] }) else { return [] }
         var messages: [DeliveryMessage] = []
         for ruleName in bus.matcher.matchingRules(for: event.json).sorted() {
-            guard let rule = bus.rules[ruleName], rule.state == .enabled else { continue }
+            guard let rule = bus.rules[ruleName], rule.state.routesEvents else { continue }
             for target in rule.targets { messages.append(Self.message(for: event, rule: rule, target: target)) }
         }
         return messages

@@ -3,6 +3,11 @@ public struct RuleDefinition: Sendable, Equatable {
     public enum State: String, Sendable {
         case enabled = "ENABLED"
         case disabled = "DISABLED"
+        /// AWS's third state: the rule also matches CloudTrail management events, of which PushBridge has none, so
+        /// it routes exactly as `ENABLED` does and is kept as given.
+        case enabledWithAllCloudTrailManagementEvents = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+
+        public var routesEvents: Bool { self != .disabled }
     }
 
     public var name: String

@@ -115,25 +115,30 @@ struct InboundAuthentication: Sendable {
     /// `POST /events`: a bearer token of the tokens file, or SigV4 as the Events API. Without a tokens file it
     /// takes SigV4 only.
     func checkIngestHead(_ head: InboundRequestHead) -> HeadCheck {
-        guard let ingestTokens else { return checkSignedHead(head, api: .ingest) }
+        checkIngest(head).check
+    }
+
+    /// ``checkIngestHead(_:)``, and which token of the tokens file an accepted bearer token is (its place among them).
+    func checkIngest(_ head: InboundRequestHead) -> (check: HeadCheck, tokenIndex: Int?) {
+        guard let ingestTokens else { return (checkSignedHead(head, api: .ingest), nil) }
         let authorizations = head.headers.filter { $0.name.lowercased() == "authorization" }.map(\.value)
         guard let authorization = authorizations.first else {
-            if head.query.contains("X-Amz-Algorithm") { return checkSignedHead(head, api: .ingest) }
+            if head.query.contains("X-Amz-Algorithm") { return (checkSignedHead(head, api: .ingest), nil) }
             logger.debug("Request refused: no bearer token", metadata: ["pb.api": "\(API.ingest.rawValue)"])
-            return .refused(.missingBearerToken)
+            return (.refused(.missingBearerToken), nil)
         }
         let scheme = authorization.prefix { $0 != " " }.lowercased()
         guard scheme == "bearer" else {
-            if authorization.hasPrefix("AWS4-") { return checkSignedHead(head, api: .ingest) }
+            if authorization.hasPrefix("AWS4-") { return (checkSignedHead(head, api: .ingest), nil) }
             logger.debug("Request refused: no bearer token", metadata: ["pb.api": "\(API.ingest.rawValue)"])
-            return .refused(.missingBearerToken)
+            return (.refused(.missingBearerToken), nil)
         }
         let token = authorization.dropFirst(scheme.count).trimmingCharacters(in: .whitespaces)
-        guard authorizations.count == 1, ingestTokens.accepts(token) else {
+        guard authorizations.count == 1, let index = ingestTokens.match(token) else {
             logger.notice("Request refused: unknown bearer token", metadata: ["pb.api": "\(API.ingest.rawValue)"])
-            return .refused(.unknownBearerToken)
+            return (.refused(.unknownBearerToken), nil)
         }
-        return .proceed(nil)
+        return (.proceed(nil), index)
     }
 
     /// The second step, once the whole body is read: its hash, then the signature.

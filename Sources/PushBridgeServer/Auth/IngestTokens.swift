@@ -37,11 +37,16 @@ struct IngestTokens: Sendable {
     }
 
     func accepts(_ presented: some StringProtocol) -> Bool {
+        match(presented) != nil
+    }
+
+    /// Which token (its place among the file's distinct tokens) `presented` is; nil if none.
+    func match(_ presented: some StringProtocol) -> Int? {
         let digest = Self.digest(presented)
-        var matched = false
-        for expected in digests {
+        var matched: Int?
+        for (index, expected) in digests.enumerated() {
             // Evaluated for every token: no early exit.
-            matched = ConstantTime.isEqual(digest, expected) || matched
+            if ConstantTime.isEqual(digest, expected) { matched = index }
         }
         return matched
     }

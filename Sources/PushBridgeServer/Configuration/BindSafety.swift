@@ -1,15 +1,17 @@
 import Foundation
 
 /// Refuses to serve beyond this machine with nobody authenticated: a server bound to anything but loopback must
-/// be given an authentication method, or be told `--insecure-no-auth`.
+/// be given an authentication method, or be told `--insecure-no-auth`. TLS does not count: it hides the traffic
+/// but says nothing about who sent it.
 public enum BindSafety {
     public struct Unsafe: Error, Sendable, CustomStringConvertible {
         public let host: String
         public var description: String {
             """
             refusing to listen on \(host) without authentication: anyone who can reach it could connect, subscribe and \
-            publish. Configure --jwt-secret (or --jwt-secret-file) or --jwks for WebSocket clients, bind to 127.0.0.1, \
-            or pass --insecure-no-auth if something in front of PushBridge already authenticates.
+            publish. Configure --jwt-secret (or --jwt-secret-file), --jwks or --authorizer-url for WebSocket clients, bind \
+            to 127.0.0.1, or pass --insecure-no-auth if something in front of PushBridge already authenticates. TLS \
+            (--tls-cert) encrypts connections but does not replace authentication.
             """
         }
     }

@@ -23,6 +23,10 @@ public final class PushBridgeRuntime: Sendable {
     public let httpClient: CurlHTTPClient
     /// Verifies `$connect` tokens; nil when no JWT authentication is configured.
     public let authenticator: JWTAuthenticator?
+    /// Asks the authorizer webhook on `$connect`; nil when none is configured.
+    public let connectAuthorizer: ConnectAuthorizer?
+    /// Asks the `url:` subscribe policy's webhook; nil with other policies.
+    public let subscribeWebhook: SubscribeWebhook?
     /// Who may subscribe to what (``ServerConfiguration/effectiveSubscribePolicy``).
     public var subscribePolicy: SubscribePolicy { configuration.effectiveSubscribePolicy }
     public let connectionIds = ConnectionIDGenerator()
@@ -61,12 +65,26 @@ public final class PushBridgeRuntime: Sendable {
         )
         self.workers = DeliveryWorkers()
         self.fanOutStatistics = FanOutStatistics()
-        self.httpClient = CurlHTTPClient(outboundPolicy: configuration.outboundPolicy, logger: logger)
+        let httpClient = CurlHTTPClient(outboundPolicy: configuration.outboundPolicy, logger: logger)
+        self.httpClient = httpClient
         do {
             self.authenticator = try Self.makeAuthenticator(configuration, client: httpClient, logger: logger)
         } catch {
             store.close()
             throw error
+        }
+        self.connectAuthorizer = configuration.authorizer.map {
+            ConnectAuthorizer(settings: $0, account: configuration.account, client: httpClient)
+        }
+        if case .url(let url) = configuration.effectiveSubscribePolicy {
+            self.subscribeWebhook = SubscribeWebhook(
+                url: url,
+                timeToLive: configuration.subscribePolicyTimeToLive,
+                timeout: configuration.subscribePolicyTimeout,
+                client: httpClient
+            )
+        } else {
+            self.subscribeWebhook = nil
         }
         let outbound = OutboundTargetFactory(client: httpClient, timeout: configuration.outboundTimeout)
         // Cluster mode: WebSocket messages reach the other nodes' sockets too.
@@ -120,7 +138,7 @@ public final class PushBridgeRuntime: Sendable {
         var summary = router.restore(messages, retryDefaults: retryDefaults)
         if configuration.installDefaultRule { try DefaultRouting.install(into: router, retryPolicy: retryDefaults) }
         // Only authenticated connections have users to notify.
-        if configuration.installDefaultRule, authenticator != nil {
+        if configuration.installDefaultRule, configuration.authenticatesConnections {
             try DefaultRouting.UserNotifications.install(into: router, retryPolicy: retryDefaults)
         }
         if let rulesFile = configuration.rulesFile { try RulesFile.apply(path: rulesFile, to: self) }

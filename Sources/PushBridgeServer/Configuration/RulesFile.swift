@@ -41,6 +41,7 @@ public struct RulesFile {
         for (index, bus) in (root["EventBuses"]?.arrayValue ?? []).enumerated() {
             let name = bus["Name"]?.stringValue ?? "#\(index + 1)"
             do {
+                try EventsAPI.requestValidator.validate(bus, operation: "CreateEventBus")
                 _ = try api.createEventBus(bus)
             } catch {
                 throw LoadError(description: "\(path): event bus \(name): \(error.code): \(error.message)")
@@ -54,10 +55,12 @@ public struct RulesFile {
             // A pattern may be written as JSON in the file rather than as a string holding JSON.
             if let pattern = rule["EventPattern"], pattern.stringValue == nil { rule["EventPattern"] = .string(pattern.jsonText) }
             do throws(AWSServiceError) {
+                try EventsAPI.requestValidator.validate(.object(rule), operation: "PutRule")
                 _ = try api.putRule(.object(rule))
                 if let targets, !(targets.arrayValue?.isEmpty ?? true) {
                     var request = JSONObject([("Rule", .string(name)), ("Targets", targets)])
                     if let bus = rule["EventBusName"] { request["EventBusName"] = bus }
+                    try EventsAPI.requestValidator.validate(.object(request), operation: "PutTargets")
                     let result = try api.putTargets(.object(request))
                     if let failed = result["FailedEntries"]?.arrayValue?.first {
                         throw AWSServiceError.validation(

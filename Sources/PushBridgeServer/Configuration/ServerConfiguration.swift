@@ -25,6 +25,18 @@ public struct ServerConfiguration: Sendable {
     public var maximumConnections = 50_000
     /// New connections one client address may open per second (and in a burst); past it: 429. 0 turns it off.
     public var newConnectionsPerSecondPerAddress = 1000
+    /// New WebSocket connections per second across the server, burst included (API Gateway's default account quota:
+    /// 500); past it the upgrade gets 429 `{"message":"Too Many Requests"}`. 0 turns it off.
+    public var maximumConnectsPerSecond = 500
+    /// Frames (data and pings) one WebSocket connection may send per second, and in a burst; past it a message is
+    /// answered with API Gateway's "Too Many Requests" frame instead of being routed. 0 turns it off.
+    public var maximumFramesPerSecond = 100
+    public var frameBurst = 200
+    /// PutEvents entries one caller (access key, ingest token, else client address) may send per second, and in a
+    /// burst (EventBridge's PutEvents quota in its largest regions: 10,000 a second); past it an entry fails with
+    /// ThrottlingException. 0 turns it off.
+    public var putEventsPerSecond = 10_000
+    public var putEventsBurst = 10_000
     /// Time a client has to send a whole request head after connecting.
     public var headerTimeout: Duration = .seconds(10)
     /// Time a client has to send a request body once its head arrived.
@@ -72,15 +84,27 @@ public struct ServerConfiguration: Sendable {
 
     /// `$connect` authentication with JWTs; off unless a secret or a JWKS is set.
     public var jwt = JWTSettings()
+    /// The `$connect` authorizer webhook (`--authorizer-url`); nil: none. Not combined with ``jwt``.
+    public var authorizer: AuthorizerSettings?
     /// Who may subscribe to what; nil means ``effectiveSubscribePolicy``'s default.
     public var subscribePolicy: SubscribePolicy?
+    /// How long the `url:` subscribe policy's answers are reused (zero: never), and how long its webhook may take.
+    public var subscribePolicyTimeToLive = SubscribeWebhook.defaultTimeToLive
+    public var subscribePolicyTimeout = SubscribeWebhook.defaultTimeout
     /// Browser origins that may open sockets and call the admin API (`--allowed-origins`); nil: sockets from any
     /// origin, the admin API from none.
     public var allowedOrigins: OriginAllowList?
+    /// The certificate chain and key that make the port serve `https://` and `wss://` (`--tls-cert`, `--tls-key`);
+    /// nil: plain HTTP. Read at start and again on SIGHUP.
+    public var tls: TLSFiles?
 
-    /// `any` without authentication (the sample's behaviour); with it, the entities the token's `entities` claim lists.
+    /// Whether `$connect` needs an identity: JWTs or the authorizer webhook.
+    public var authenticatesConnections: Bool { jwt.isEnabled || authorizer != nil }
+
+    /// `any` without authentication (the sample's behaviour); with it, the entities the token's `entities` claim (or
+    /// the authorizer's `entities` context value) lists.
     public var effectiveSubscribePolicy: SubscribePolicy {
-        subscribePolicy ?? (jwt.isEnabled ? .defaultWithAuthentication : .any)
+        subscribePolicy ?? (authenticatesConnections ? .defaultWithAuthentication : .any)
     }
 
     public init() {}

@@ -27,16 +27,8 @@ extension EventsAPI {
                 "1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to 4096"
             )
         }
-        let state: RuleDefinition.State?
-        switch try parameters.string("State") {
-        case .none: state = nil
-        case "ENABLED": state = .enabled
-        case "DISABLED": state = .disabled
-        case .some(let other):
-            throw .validation(
-                "1 validation error detected: Value '\(other)' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]"
-            )
-        }
+        // The model's enum was checked before; anything else cannot reach here.
+        let state = try parameters.string("State").flatMap(RuleDefinition.State.init(rawValue:))
         let rule = try runtime.router.putRule(
             name: name,
             bus: try parameters.busName(),

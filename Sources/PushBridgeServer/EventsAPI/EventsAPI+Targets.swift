@@ -5,14 +5,30 @@ extension EventsAPI {
     /// AWS's default quota of targets per rule.
     static let maximumTargetsPerRule = 5
 
+    /// Target parameter structures of AWS target kinds PushBridge does not deliver to, with the kind's name.
+    static let undeliverableParameters: [(member: String, kind: String)] = [
+        ("KinesisParameters", "Kinesis streams"), ("RunCommandParameters", "Systems Manager Run Command"),
+        ("EcsParameters", "ECS tasks"), ("BatchParameters", "Batch jobs"), ("SqsParameters", "SQS FIFO queues"),
+        ("RedshiftDataParameters", "the Redshift Data API"), ("SageMakerPipelineParameters", "SageMaker pipelines"),
+        ("AppSyncParameters", "AppSync"),
+    ]
+
     func putTargets(_ body: JSONValue) throws(AWSServiceError) -> JSONValue {
         let parameters = try RequestParameters(body)
         let ruleName = try parameters.required("Rule")
         let bus = try parameters.busName()
-        guard let elements = try parameters.array("Targets"), (1...100).contains(elements.count) else {
-            throw .validation(
-                "1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length between 1 and 100"
-            )
+        // Length and every member were checked against AWS's model before this operation ran.
+        let elements = try parameters.array("Targets") ?? []
+        for (index, element) in elements.enumerated() {
+            for (member, kind) in Self.undeliverableParameters where !(element[member]?.isNull ?? true) {
+                throw .validation(
+                    """
+                    Target \(element["Id"]?.stringValue ?? "\(index + 1)") has \(member): PushBridge does not deliver to \(kind). \
+                    It delivers to WebSocket subscribers, webhooks (http(s):// URLs), SQS standard queues, EventBridge buses \
+                    and API Gateway WebSocket APIs.
+                    """
+                )
+            }
         }
         guard let rule = runtime.router.rule(ruleName, bus: bus) else {
             throw .resourceNotFound("Rule \(ruleName) does not exist on EventBus \(bus).")
@@ -50,10 +66,8 @@ extension EventsAPI {
 
     func removeTargets(_ body: JSONValue) throws(AWSServiceError) -> JSONValue {
         let parameters = try RequestParameters(body)
+        // Checked against AWS's model before this operation ran: 1 to 100 valid ids.
         let ids = try (parameters.array("Ids") ?? []).compactMap(\.stringValue)
-        guard (1...100).contains(ids.count) else {
-            throw .validation("1 validation error detected: Value at 'ids' failed to satisfy constraint: Member must have length between 1 and 100")
-        }
         let missing = try runtime.router.removeTargets(rule: try parameters.required("Rule"), bus: try parameters.busName(), ids: ids)
         return [
             "FailedEntryCount": .number(JSONNumber(missing.count)),

@@ -28,6 +28,9 @@ struct EventsAPI: Sendable {
         "DeleteEventBus": { api, body throws(AWSServiceError) in try api.deleteEventBus(body).jsonText },
     ]
 
+    /// AWS's constraints for every operation's input, checked before the operation runs.
+    static let requestValidator = RequestValidator(model: .events)
+
     /// Operations whose changes a durable store records before the answer.
     static func changesState(_ target: String) -> Bool {
         let name = target.dropFirst("AWSEvents.".count)
@@ -36,15 +39,17 @@ struct EventsAPI: Sendable {
 
     func perform(target: String, body: JSONValue) throws(AWSServiceError) -> String {
         let prefix = "AWSEvents."
-        guard target.hasPrefix(prefix), let operation = Self.operations[String(target.dropFirst(prefix.count))] else {
-            throw .unknownOperation(target)
-        }
+        let name = String(target.dropFirst(prefix.count))
+        guard target.hasPrefix(prefix), let operation = Self.operations[name] else { throw .unknownOperation(target) }
+        try Self.requestValidator.validate(body, operation: name)
         return try operation(self, body)
     }
 
-    /// Answers through `completion` once the accepted entries are recorded (see ``EventIngest``).
-    func putEvents(_ body: JSONValue, completion: @escaping @Sendable (String) -> Void) throws(AWSServiceError) {
-        try runtime.ingest.putEvents(try PutEventsRequest(json: body)) { completion(Self.putEventsText($0)) }
+    /// Answers through `completion` once the accepted entries are recorded (see ``EventIngest``); `admit` is the
+    /// caller's rate limit (see ``EventIngest/putEvents(_:admit:completion:)``).
+    func putEvents(_ body: JSONValue, admit: (Int) -> Int = { $0 }, completion: @escaping @Sendable (String) -> Void) throws(AWSServiceError) {
+        try Self.requestValidator.validate(body, operation: "PutEvents")
+        try runtime.ingest.putEvents(try PutEventsRequest(json: body), admit: admit) { completion(Self.putEventsText($0)) }
     }
 
     /// Written straight to text: this is the one hot operation, and building a ``JSONValue`` tree per result only

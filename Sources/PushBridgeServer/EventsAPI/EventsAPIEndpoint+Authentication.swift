@@ -15,21 +15,37 @@ extension EventsAPIEndpoint {
         return reply
     }
 
-    /// The answer refusing this request, or nil when it may proceed.
-    func authenticationRefusal(of request: () -> InboundRequestHead, body: Body, contentType: String) -> EventsAPIReply? {
-        guard let authentication else { return nil }
+    /// What checking a request's authentication decided.
+    enum Authentication {
+        case refused(EventsAPIReply)
+        /// It may proceed, from this caller (nil: nothing proved who it is).
+        case proceeds(PutEventsRateLimiter.Caller?)
+    }
+
+    /// Checks the request; without authentication configured every request proceeds without a proven caller.
+    func authenticate(_ request: () -> InboundRequestHead, body: Body, contentType: String) -> Authentication {
+        guard let authentication else { return .proceeds(nil) }
         let api: InboundAuthentication.API = contentType == Self.plainJSON ? .ingest : .events
         let head = request()
-        let check = api == .ingest ? authentication.checkIngestHead(head) : authentication.checkSignedHead(head, api: .events)
+        var tokenIndex: Int?
+        let check: InboundAuthentication.HeadCheck
+        if api == .ingest {
+            (check, tokenIndex) = authentication.checkIngest(head)
+        } else {
+            check = authentication.checkSignedHead(head, api: .events)
+        }
         switch check {
         case .refused(let refusal):
-            return Self.reply(refusing: refusal, contentType: contentType)
+            return .refused(Self.reply(refusing: refusal, contentType: contentType))
         case .proceed(nil):
-            return nil
+            return .proceeds(tokenIndex.map(PutEventsRateLimiter.Caller.ingestToken(index:)))
         case .proceed(let pending?):
             // A body over the limit was not kept, so it cannot be hashed; it is refused as too large anyway.
-            guard case .bytes(let buffer) = body else { return nil }
-            return authentication.finish(pending, body: buffer, api: api).map { Self.reply(refusing: .signature($0), contentType: contentType) }
+            guard case .bytes(let buffer) = body else { return .proceeds(nil) }
+            if let failure = authentication.finish(pending, body: buffer, api: api) {
+                return .refused(Self.reply(refusing: .signature(failure), contentType: contentType))
+            }
+            return .proceeds(.accessKey(pending.accessKeyId))
         }
     }
 

@@ -26,6 +26,8 @@ struct EventsAPIEndpoint: Sendable {
     let logger: Logger
     /// Set when `--aws-credentials-file` or `--ingest-tokens-file` is: every request is checked first.
     var authentication: InboundAuthentication? = nil
+    /// `--put-events-rate`; nil when off.
+    var putEventsRateLimiter: PutEventsRateLimiter? = nil
 
     /// JSON escaping can double a detail's size; anything beyond is certainly over the entries limit.
     var bodyLimit: Int { max(1024 * 1024, api.runtime.configuration.maximumPutEventsSize * 4) }
@@ -35,16 +37,22 @@ struct EventsAPIEndpoint: Sendable {
     /// - Parameters:
     ///   - target: the `X-Amz-Target` header; nil when it is missing.
     ///   - request: the request's head, read only when authentication is on.
+    ///   - clientAddress: the client's IP address: who a PutEvents counts against when authentication proves no caller.
     func reply(
         target: String?,
         body: Body,
         contentType: String,
         request: @autoclosure () -> InboundRequestHead,
+        clientAddress: @autoclosure () -> String = "",
         completion: @escaping @Sendable (EventsAPIReply) -> Void
     ) {
-        if authentication != nil, let refusal = authenticationRefusal(of: request, body: body, contentType: contentType) {
+        let caller: PutEventsRateLimiter.Caller?
+        switch authenticate(request, body: body, contentType: contentType) {
+        case .refused(let refusal):
             if target == Self.putEventsTarget, let errorType = refusal.errorType { metrics.eventsRejected(code: errorType) }
             return completion(refusal)
+        case .proceeds(let proven):
+            caller = proven
         }
         guard let target else {
             let error = AWSServiceError(
@@ -74,21 +82,49 @@ struct EventsAPIEndpoint: Sendable {
             )
             return completion(.error(error, contentType: contentType, retryAfter: 5))
         }
-        perform(target: target, body: body, contentType: contentType) { [metrics] reply in
+        var admit: (Int) -> Int = { $0 }
+        if let putEventsRateLimiter { admit = admission(putEventsRateLimiter, for: caller ?? .address(clientAddress())) }
+        perform(target: target, body: body, contentType: contentType, admit: admit) { [metrics] reply in
             if let errorType = reply.errorType { metrics.eventsRejected(code: errorType) }
             completion(reply)
         }
     }
 
-    func reply(target: String?, body: Body, contentType: String, request: @autoclosure () -> InboundRequestHead) async -> EventsAPIReply {
+    func reply(
+        target: String?,
+        body: Body,
+        contentType: String,
+        request: @autoclosure () -> InboundRequestHead,
+        clientAddress: @autoclosure () -> String = ""
+    ) async -> EventsAPIReply {
         await withCheckedContinuation { continuation in
-            reply(target: target, body: body, contentType: contentType, request: request()) { continuation.resume(returning: $0) }
+            reply(target: target, body: body, contentType: contentType, request: request(), clientAddress: clientAddress()) {
+                continuation.resume(returning: $0)
+            }
         }
     }
 
-    private func perform(target: String, body: Body, contentType: String, completion: @escaping @Sendable (EventsAPIReply) -> Void) {
+    /// How many entries of a PutEvents from `caller` its rate lets through (counting those it does not).
+    private func admission(_ limiter: PutEventsRateLimiter, for caller: PutEventsRateLimiter.Caller) -> (Int) -> Int {
+        { [metrics] count in
+            let admitted = limiter.admit(count, from: caller)
+            metrics.rateLimited(.putEvents, count: count - admitted)
+            return admitted
+        }
+    }
+
+    private func perform(
+        target: String,
+        body: Body,
+        contentType: String,
+        admit: (Int) -> Int = { $0 },
+        completion: @escaping @Sendable (EventsAPIReply) -> Void
+    ) {
         do throws(AWSServiceError) {
             guard case .bytes(let buffer) = body else {
+                guard target == Self.putEventsTarget else {
+                    throw .validation("The request body is larger than this server's limit of \(bodyLimit) bytes.")
+                }
                 throw .validation("Total size of the entries in the request is over the limit.")
             }
             let parsed = buffer.withUnsafeReadableBytes { bytes in
@@ -100,7 +136,7 @@ struct EventsAPIEndpoint: Sendable {
             case .failure(let error): throw .serialization("Request body is not valid JSON: \(error.description)")
             }
             if target == Self.putEventsTarget {
-                return try api.putEvents(json) { completion(.success($0, contentType: contentType)) }
+                return try api.putEvents(json, admit: admit) { completion(.success($0, contentType: contentType)) }
             }
             let text = try api.perform(target: target, body: json)
             let store = api.runtime.router.store

@@ -11,15 +11,20 @@ struct EventsAPIRoutes {
     let endpoint: EventsAPIEndpoint
 
     func register(on router: Router<PushBridgeRequestContext>) {
-        router.post("/") { request, _ in
-            await self.respond(to: request, target: request.headers[.amzTarget], contentType: EventsAPIEndpoint.awsJSON11)
+        router.post("/") { request, context in
+            await self.respond(to: request, context, target: request.headers[.amzTarget], contentType: EventsAPIEndpoint.awsJSON11)
         }
-        router.post("/events") { request, _ in
-            await self.respond(to: request, target: EventsAPIEndpoint.putEventsTarget, contentType: EventsAPIEndpoint.plainJSON)
+        router.post("/events") { request, context in
+            await self.respond(to: request, context, target: EventsAPIEndpoint.putEventsTarget, contentType: EventsAPIEndpoint.plainJSON)
         }
     }
 
-    private func respond(to request: Request, target: String?, contentType: String) async -> Response {
+    private func respond(
+        to request: Request,
+        _ context: PushBridgeRequestContext,
+        target: String?,
+        contentType: String
+    ) async -> Response {
         if let refusal = endpoint.refusalBeforeBody(target: target, contentType: contentType, head: InboundRequestHead(request.head)) {
             return refusal.response
         }
@@ -29,7 +34,13 @@ struct EventsAPIRoutes {
         } catch {
             body = .tooLarge
         }
-        return await endpoint.reply(target: target, body: body, contentType: contentType, request: InboundRequestHead(request.head)).response
+        return await endpoint.reply(
+            target: target,
+            body: body,
+            contentType: contentType,
+            request: InboundRequestHead(request.head),
+            clientAddress: context.remoteAddress?.ipAddress ?? ""
+        ).response
     }
 }
 

@@ -170,7 +170,13 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         state = .answering
         let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        endpoint.reply(target: request.target, body: body, contentType: request.contentType, request: InboundRequestHead(request.head)) { reply in
+        endpoint.reply(
+            target: request.target,
+            body: body,
+            contentType: request.contentType,
+            request: InboundRequestHead(request.head),
+            clientAddress: context.channel.remoteAddress?.ipAddress ?? ""
+        ) { reply in
             // In memory the answer comes at once, on this loop; from a durable store, on the store's thread.
             if eventLoop.inEventLoop {
                 loopBound.value.handler.answer(request, with: reply, context: loopBound.value.context)

@@ -16,9 +16,12 @@ final class ConnectionAdmission: Sendable {
     private let open = Atomic<Int>(0)
     private let limiter: Mutex<NewConnectionRateLimiter>
     private let started = ContinuousClock.now
+    /// Counts the connections refused by the per-address rate.
+    private let metrics: PushBridgeMetrics?
 
-    init(maximumConnections: Int, newConnectionsPerSecondPerAddress: Int) {
+    init(maximumConnections: Int, newConnectionsPerSecondPerAddress: Int, metrics: PushBridgeMetrics? = nil) {
         self.maximumConnections = maximumConnections
+        self.metrics = metrics
         self.limiter = Mutex(
             NewConnectionRateLimiter(ratePerSecond: newConnectionsPerSecondPerAddress, burst: newConnectionsPerSecondPerAddress)
         )
@@ -30,7 +33,10 @@ final class ConnectionAdmission: Sendable {
     func admit(_ channel: any Channel) -> Decision {
         let address = channel.remoteAddress?.ipAddress ?? ""
         let now = ContinuousClock.now - started
-        guard limiter.withLock({ $0.allow(address, now: now) }) else { return .rateLimited }
+        guard limiter.withLock({ $0.allow(address, now: now) }) else {
+            metrics?.rateLimited(.connectPerAddress)
+            return .rateLimited
+        }
         let count = open.wrappingAdd(1, ordering: .relaxed).newValue
         guard count <= maximumConnections else {
             open.wrappingSubtract(1, ordering: .relaxed)

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 
 /// A place in a channel's pipeline, next to the socket, where bytes already encoded for the wire are written:
 /// they skip every encoder and handler.
@@ -31,3 +32,15 @@ final class EncodedBytesWriter: ChannelOutboundHandler {
 
 @available(*, unavailable)
 extension EncodedBytesWriter: Sendable {}
+
+extension ChannelPipeline.SynchronousOperations {
+    /// Adds `writer` where encoded bytes leave for the client: first in the pipeline, or right after the TLS
+    /// handler on a TLS connection (before it they would reach the socket unencrypted).
+    func addEncodedBytesWriter(_ writer: EncodedBytesWriter) throws {
+        if let tls = try? context(handlerType: NIOSSLServerHandler.self) {
+            try addHandler(writer, position: .after(tls.handler))
+        } else {
+            try addHandler(writer, position: .first)
+        }
+    }
+}

@@ -11,6 +11,8 @@ final class RefusingResponder: ChannelInboundHandler {
     private let message: String
     private var answered = false
     static let silentClientLimit = TimeAmount.seconds(5)
+    /// API Gateway's body of a throttled request.
+    static let throttledMessage = "Too Many Requests"
 
     init(_ decision: ConnectionAdmission.Decision) {
         if decision == .rateLimited {
@@ -28,10 +30,12 @@ final class RefusingResponder: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head = unwrapInboundIn(data), !answered else { return }
+        guard case .head(let head) = unwrapInboundIn(data), !answered else { return }
         answered = true
         var body = context.channel.allocator.buffer(capacity: 96)
-        body.writeString(#"{"message":"\#(message)"}"#)
+        // A WebSocket handshake is answered as API Gateway answers a throttled $connect.
+        let isUpgrade = head.headers[canonicalForm: "Upgrade"].contains { $0.lowercased() == "websocket" }
+        body.writeString(#"{"message":"\#(status == .tooManyRequests && isUpgrade ? Self.throttledMessage : message)"}"#)
         let headers: HTTPHeaders = [
             "Content-Type": "application/json", "Content-Length": "\(body.readableBytes)", "Connection": "close", "Retry-After": "1",
         ]

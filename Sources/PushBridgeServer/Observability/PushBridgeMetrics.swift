@@ -23,6 +23,8 @@ public final class PushBridgeMetrics: Sendable {
     private let socketsClosed = Atomic<Int>(0)
     private let socketsClosedWhileDraining = Atomic<Int>(0)
     private let operatorDisconnects = Atomic<Int>(0)
+    /// Made once: the frame limit counts on the event loop, where a lookup through the handle cache's lock would not do.
+    private let rateLimitedCounters: [RateLimit: CoreMetrics.Counter]
 
     public static let latencyName = "pushbridge_delivery_latency_seconds"
 
@@ -40,6 +42,13 @@ public final class PushBridgeMetrics: Sendable {
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         self.factory = Self.makeFactory(registry: registry)
+        let factory = self.factory
+        self.rateLimitedCounters = Dictionary(
+            uniqueKeysWithValues: RateLimit.allCases.map { limit in
+                (limit, CoreMetrics.Counter(label: Self.rateLimitedName, dimensions: [("limit", limit.rawValue)], factory: factory))
+            }
+        )
+        for counter in rateLimitedCounters.values { counter.increment(by: 0) }
         // Families that should be visible from the first scrape, at zero.
         CoreMetrics.Counter(label: "pushbridge_connections_opened_total", factory: factory).increment(by: 0)
         CoreMetrics.Counter(label: "pushbridge_events_ingested_total", factory: factory).increment(by: 0)
@@ -109,6 +118,25 @@ public final class PushBridgeMetrics: Sendable {
     }
 
     func operatorDisconnected() { operatorDisconnects.add(1, ordering: .relaxed) }
+
+    /// The limits that refuse work, as the `limit` label of `pushbridge_rate_limited_total`.
+    enum RateLimit: String, CaseIterable, Sendable {
+        /// A WebSocket upgrade over `--max-connect-rate`.
+        case connectGlobal = "connect_global"
+        /// A new connection over `--max-new-connections-per-ip`.
+        case connectPerAddress = "connect_ip"
+        /// A WebSocket frame over `--max-frames-per-second`.
+        case frames
+        /// A PutEvents entry over `--put-events-rate`.
+        case putEvents = "put_events"
+    }
+
+    static let rateLimitedName = "pushbridge_rate_limited_total"
+
+    /// Counts `count` things refused by `limit`.
+    func rateLimited(_ limit: RateLimit, count: Int = 1) {
+        if count > 0 { rateLimitedCounters[limit]?.increment(by: count) }
+    }
 
     // MARK: Scrape
 

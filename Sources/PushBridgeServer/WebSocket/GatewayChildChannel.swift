@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import NIOSSL
 import NIOWebSocket
 
 /// The server's connection setup: HTTP/1.1 served by the Hummingbird router (PutEvents first offered to
@@ -35,9 +36,19 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     let serverName: String?
     let admission: ConnectionAdmission
     let timeouts: HTTPRequestDeadlines.Limits
+    /// Set when the port serves TLS (`--tls-cert`); read at each accept, so a reload reaches new connections only.
+    var tls: TLSContextSource? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            // TLS: first in the pipeline, so everything after it (admission refusals, the timeouts, the 400 for a
+            // malformed request, PutEvents, WebSocket frames) reads and writes plaintext. The header timeout runs
+            // from the accept, so it also closes a handshake that never finishes. Not HummingbirdTLS's TLSChannel:
+            // its context is fixed when the server is built, and SIGHUP must reach new connections.
+            if let tls {
+                try channel.pipeline.syncOperations.addHandler(PlainHTTPOnTLSPortHandler())
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+            }
             let admitted = admission.admit(channel)
             guard admitted == .admitted else {
                 try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
@@ -50,6 +61,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             let eventsEndpoint = self.eventsEndpoint
             let dates = self.dates
             let serverName = self.serverName
+            let secure = self.tls != nil
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: maximumFrameSize,
                 // Frame errors are answered by WebSocketConnectionHandler, through the connection's one close.
@@ -58,17 +70,25 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     // Recorded on the event loop, where the upgrade and the refusal read it.
                     let decided: @Sendable (WebSocketGateway.UpgradeDecision) -> HTTPHeaders? = { decided in
                         decision.value = decided
-                        guard case .upgrade(let headers, _) = decided else { return nil }
+                        guard case .upgrade(let headers, _, _) = decided else { return nil }
                         return headers
                     }
                     let first = gateway.decide(head)
-                    guard case .authenticate(let found, let headers) = first else {
+                    // Verifying may wait for a JWKS fetch, asking the authorizer for its webhook: the upgrade completes
+                    // when it is done, off the event loop.
+                    let verified: EventLoopFuture<WebSocketGateway.UpgradeDecision>
+                    switch first {
+                    case .authenticate(let found, let headers):
+                        verified = channel.eventLoop.makeFutureWithTask { await gateway.authenticate(found, headers: headers) }
+                    case .authorize(let identity, let headers):
+                        let sourceIp = channel.remoteAddress?.ipAddress ?? ""
+                        verified = channel.eventLoop.makeFutureWithTask {
+                            await gateway.authorize(identity: identity, head: head, sourceIp: sourceIp, headers: headers)
+                        }
+                    default:
                         return channel.eventLoop.makeSucceededFuture(decided(first))
                     }
-                    // Verifying may wait for a JWKS fetch: the upgrade completes when it is done, off the event loop.
-                    let verified = channel.eventLoop.makePromise(of: WebSocketGateway.UpgradeDecision.self)
-                    verified.completeWithTask { await gateway.authenticate(found, headers: headers) }
-                    return verified.futureResult.map(decided)
+                    return verified.map(decided)
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
@@ -76,11 +96,11 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                         channel.pipeline.syncOperations.removeHandler(name: HTTPTimeoutHandler.name, promise: nil)
                         // Only an `.upgrade` decision returns headers, so nothing else reaches here; were it to, the
                         // socket is closed rather than left without a handler.
-                        guard case .upgrade(_, let identity) = decision.value else {
+                        guard case .upgrade(_, let identity, let connectionId) = decision.value else {
                             channel.close(promise: nil)
                             return .webSocket
                         }
-                        try gateway.connect(channel, head: head, identity: identity)
+                        try gateway.connect(channel, head: head, identity: identity, connectionId: connectionId)
                         return .webSocket
                     }
                 }
@@ -95,7 +115,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                             // after it) must not be served, so PutEvents are offered only to plain HTTP.
                             if decision.value == nil {
                                 let writer = EncodedBytesWriter()
-                                try channel.pipeline.syncOperations.addHandler(writer, position: .first)
+                                try channel.pipeline.syncOperations.addEncodedBytesWriter(writer)
                                 let putEvents = PutEventsChannelHandler(
                                     endpoint: eventsEndpoint,
                                     writer: writer,
@@ -104,7 +124,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                                 )
                                 try channel.pipeline.syncOperations.addHandler(putEvents)
                             }
-                            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
                             try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
                             let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                                 wrappingChannelSynchronously: channel,

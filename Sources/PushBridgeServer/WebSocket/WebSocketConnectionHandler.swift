@@ -9,7 +9,9 @@ import PushBridgeJSON
 ///
 /// A channel handler rather than a task per connection: an idle socket then costs only its channel, this
 /// handler and its registry entry, not a suspended async call chain and its stream buffers. Nothing here
-/// blocks: subscribing is a short lock in the registry, replies go through the connection's sink.
+/// blocks: subscribing is a short lock in the registry, replies go through the connection's sink. A subscribe the
+/// `url:` policy's webhook decides is answered when the webhook answers; messages that arrive meanwhile wait for
+/// it in order (``PendingMessages``).
 ///
 /// WebSocket rules kept here (RFC 6455): fragments are joined up to the message limit (beyond it: 1009),
 /// pings are answered with pongs (held to the connection's outbound bound, like every other frame), a
@@ -17,6 +19,10 @@ import PushBridgeJSON
 /// negotiated), reserved opcodes, fragmented control frames and invalid close codes close with 1002; a text
 /// message or close reason that is not UTF-8 closes with 1007. Frame-level errors (oversized or malformed
 /// frames) are answered by NIO's protocol error handler.
+///
+/// Data frames (continuations too) and pings count against the connection's ``FrameRateLimiter``; pongs and
+/// close frames do not, so a closing handshake is never throttled. A throttled text or binary frame is answered
+/// as API Gateway answers a throttled message and its whole message is dropped; a throttled ping goes unanswered.
 final class WebSocketConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
@@ -27,10 +33,15 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     private let maximumMessageSize: Int
     /// What this connection may subscribe to, from its token's claims (``SubscribePolicy``).
     private let subscribeGrant: SubscribeGrant
+    /// Messages waiting for a subscribe's webhook answer.
+    private var pending = PendingMessages()
     /// The message being assembled from fragments, if any.
     private var fragments: ByteBuffer?
     /// Whether that message is text (checked for UTF-8 when whole) or binary.
     private var fragmentsAreText = false
+    /// A throttled message's remaining fragments are read and dropped.
+    private var discardingMessage = false
+    private var frameRateLimiter: FrameRateLimiter
     private var lastTouched = NIODeadline.now()
     /// Activity is recorded at most once a second, which keeps the registry lock off the read path.
     private static let touchInterval = TimeAmount.seconds(1)
@@ -40,9 +51,11 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
         gateway: WebSocketGateway,
         sink: ChannelConnectionSink,
         maximumMessageSize: Int,
-        subscribeGrant: SubscribeGrant
+        subscribeGrant: SubscribeGrant,
+        frameRateLimiter: FrameRateLimiter = .off
     ) {
         self.subscribeGrant = subscribeGrant
+        self.frameRateLimiter = frameRateLimiter
         self.connectionId = connectionId
         self.gateway = gateway
         self.sink = sink
@@ -51,11 +64,18 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        touch()
+        let now = NIODeadline.now()
+        touch(now)
         if let violation = Self.protocolViolation(frame) { return fail(context, code: .protocolError, violation) }
         switch frame.opcode {
         case .text, .binary:
-            guard fragments == nil else { return fail(context, code: .protocolError, "a new message began inside a fragmented one") }
+            guard fragments == nil, !discardingMessage else {
+                return fail(context, code: .protocolError, "a new message began inside a fragmented one")
+            }
+            guard admitFrame(context, now: now, answer: true) else {
+                discardingMessage = !frame.fin
+                return
+            }
             let payload = frame.unmaskedData
             if frame.fin {
                 deliver(payload, isText: frame.opcode == .text, context)
@@ -65,7 +85,17 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
                 checkMessageSize(context)
             }
         case .continuation:
+            if discardingMessage {
+                if frame.fin { discardingMessage = false }
+                _ = admitFrame(context, now: now, answer: false)
+                return
+            }
             guard var message = fragments else { return fail(context, code: .protocolError, "continuation frame without a message") }
+            guard admitFrame(context, now: now, answer: true) else {
+                fragments = nil
+                discardingMessage = !frame.fin
+                return
+            }
             var payload = frame.unmaskedData
             fragments = nil  // keeps the buffer uniquely referenced while appending
             message.writeBuffer(&payload)
@@ -77,7 +107,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
             }
         case .ping:
             // Once a close is under way nothing may follow the close frame, a pong included.
-            guard !sink.isClosing else { return }
+            guard !sink.isClosing, admitFrame(context, now: now, answer: false) else { return }
             // A client that pings and never reads would otherwise grow our pending writes without bound.
             guard context.channel.isWritable else {
                 if !sink.isClosing { gateway.runtime.fanOutStatistics.slowConsumerClosed() }
@@ -137,9 +167,37 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
         guard !isText || Self.isValidUTF8(payload) else {
             return fail(context, code: .dataInconsistentWithMessage, "text message is not valid UTF-8")
         }
-        if let reply = gateway.respond(to: ClientMessage(text: String(buffer: payload)), connectionId: connectionId, grant: subscribeGrant) {
-            _ = sink.send(text: ByteBuffer(string: reply.jsonText))
+        let text = String(buffer: payload)
+        switch pending.arrive(text) {
+        case .handleNow: handle(text, context)
+        case .queued(let pauseReading):
+            if pauseReading { try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false) }
         }
+    }
+
+    private func handle(_ text: String, _ context: ChannelHandlerContext) {
+        switch gateway.respond(to: ClientMessage(text: text), connectionId: connectionId, grant: subscribeGrant) {
+        case .answered(let reply):
+            if let reply { _ = sink.send(text: ByteBuffer(string: reply.jsonText)) }
+        case .askWebhook(let check):
+            pending.startWaiting()
+            let gateway = self.gateway
+            let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            // Asked off the event loop; the answer comes back to it.
+            context.eventLoop.makeFutureWithTask { await gateway.subscribeAfterAsking(check) }.whenComplete { result in
+                let (handler, context) = loopBound.value
+                handler.webhookAnswered((try? result.get()) ?? nil, context)
+            }
+        }
+    }
+
+    /// A subscribe's webhook check ended: its reply goes out, then the messages that waited are handled in order.
+    private func webhookAnswered(_ reply: JSONValue?, _ context: ChannelHandlerContext) {
+        pending.finishWaiting()
+        guard context.channel.isActive else { return }
+        if let reply { _ = sink.send(text: ByteBuffer(string: reply.jsonText)) }
+        while let text = pending.next() { handle(text, context) }
+        if pending.shouldResumeReading() { try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true) }
     }
 
     /// Returns false (and closes with 1009) when the message being assembled is over the limit.
@@ -185,8 +243,24 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
         sink.close(code: UInt16(webSocketErrorCode: code), reason: reason)
     }
 
-    private func touch() {
-        let now = NIODeadline.now()
+    /// Counts a frame against the connection's rate. False when it must not be processed: throttled (and answered
+    /// with API Gateway's "Too Many Requests" frame if `answer`), or far over the limit, which closes with 1008.
+    private func admitFrame(_ context: ChannelHandlerContext, now: NIODeadline, answer: Bool) -> Bool {
+        switch frameRateLimiter.admit(now: now.uptimeNanoseconds) {
+        case .accept:
+            return true
+        case .throttle:
+            gateway.metrics.rateLimited(.frames)
+            if answer { _ = sink.send(text: ByteBuffer(string: gateway.throttledReply(connectionId: connectionId).jsonText)) }
+            return false
+        case .close:
+            gateway.metrics.rateLimited(.frames)
+            fail(context, code: .policyViolation, "Too many frames: far over the rate limit")
+            return false
+        }
+    }
+
+    private func touch(_ now: NIODeadline) {
         guard now - lastTouched >= Self.touchInterval else { return }
         lastTouched = now
         gateway.runtime.registry.touch(connectionId, at: .now())

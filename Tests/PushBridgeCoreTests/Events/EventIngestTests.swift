@@ -1,5 +1,6 @@
 import PushBridgeCore
 import PushBridgeJSON
+import Synchronization
 import Testing
 
 @Suite("EventIngest")
@@ -44,5 +45,56 @@ struct EventIngestTests {
     func wholeRequest() async {
         let ingest = EventIngest(validator: PutEventsValidator(), router: makeRouter(deliverer: FakeDeliverer()))
         await #expect(throws: AWSServiceError.self) { try await ingest.putEvents(PutEventsRequest(entries: [])) }
+    }
+}
+
+@Suite("EventIngest rate limit")
+struct EventIngestRateLimitTests {
+    private func entry(_ detailType: String = "Entity Updated") -> PutEventsEntry {
+        PutEventsEntry(source: "CLI", detailType: detailType, detail: #"{"entityId":"e1"}"#)
+    }
+
+    @Test("Entries past what the rate admits fail with ThrottlingException, in place, after the ones it admits")
+    func partial() async throws {
+        let ingest = EventIngest(validator: PutEventsValidator(), router: makeRouter(deliverer: FakeDeliverer()))
+        let entries = (0..<10).map { $0 == 1 ? PutEventsEntry() : entry() }
+        let asked = Mutex<[Int]>([])
+        let response = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<EventIngest.Response, any Error>) in
+            do {
+                try ingest.putEvents(
+                    PutEventsRequest(entries: entries),
+                    admit: { count in
+                        asked.withLock { $0.append(count) }
+                        return 4
+                    },
+                    completion: { continuation.resume(returning: $0) }
+                )
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+        #expect(asked.withLock { $0 } == [10])
+        #expect(response.entries.count == 10)
+        #expect(response.entries[1] == .missingSource, "an admitted entry is still validated")
+        #expect(response.entries[0..<4].filter(\.isFailure).count == 1)
+        #expect(response.entries[4...].allSatisfy { $0 == .failed(code: "ThrottlingException", message: "Rate exceeded") })
+        #expect(response.failedEntryCount == 7)
+    }
+
+    @Test("A request refused as a whole asks the rate for nothing")
+    func wholeRequest() {
+        let ingest = EventIngest(validator: PutEventsValidator(), router: makeRouter(deliverer: FakeDeliverer()))
+        let asked = Mutex(false)
+        #expect(throws: AWSServiceError.self) {
+            try ingest.putEvents(
+                PutEventsRequest(entries: Array(repeating: entry(), count: 11)),
+                admit: { count in
+                    asked.withLock { $0 = true }
+                    return count
+                },
+                completion: { _ in }
+            )
+        }
+        #expect(!asked.withLock { $0 })
     }
 }

@@ -1,0 +1,175 @@
+import PushBridgeCore
+import PushBridgeJSON
+
+/// Checks a request body against its operation's input shape in the order AWS's JSON services do: a member of
+/// the wrong JSON type stops the request with `SerializationException`; then every constraint (required, length,
+/// pattern, enum, range) at every depth is checked and all violations are reported in one `ValidationException`,
+/// in AWS's words ("2 validation errors detected: Value 'x' at 'targets.1.member.id' failed to satisfy
+/// constraint: …; …"). Existence (`ResourceNotFoundException`) is the operations' business, afterwards.
+///
+/// Written by hand: no Swift library validates JSON against a Smithy/botocore model, and the messages must be AWS's.
+struct RequestValidator: Sendable {
+    let model: ServiceModel
+
+    func validate(_ body: JSONValue, operation: String) throws(AWSServiceError) {
+        guard let input = model.operations[operation] else { return }
+        var violations: [String] = []
+        try check(body, shape: input, path: "", violations: &violations)
+        guard !violations.isEmpty else { return }
+        let plural = violations.count == 1 ? "" : "s"
+        throw .validation("\(violations.count) validation error\(plural) detected: " + violations.joined(separator: "; "))
+    }
+
+    private func check(_ value: JSONValue, shape name: String, path: String, violations: inout [String]) throws(AWSServiceError) {
+        guard let shape = model.shapes[name] else { return }
+        if case .null = value { return }
+        switch shape {
+        case .structure(let members):
+            guard case .object(let object) = value else { throw typeMismatch(value, expected: name) }
+            for member in members {
+                let memberPath = path.isEmpty ? Self.lowerFirst(member.name) : path + "." + Self.lowerFirst(member.name)
+                guard let memberValue = object[member.name], !memberValue.isNull else {
+                    if member.required {
+                        violations.append("Value null at '\(memberPath)' failed to satisfy constraint: Member must not be null")
+                    }
+                    continue
+                }
+                try check(memberValue, shape: member.shape, path: memberPath, violations: &violations)
+            }
+        case .list(let member, let length, let sensitive):
+            guard case .array(let elements) = value else { throw typeMismatch(value, expected: name) }
+            let rendered = sensitive ? nil : render(list: elements, member: member)
+            for constraint in Self.lengthViolations(elements.count, length) {
+                violations.append(Self.violation(rendered, path, constraint))
+            }
+            for (index, element) in elements.enumerated() {
+                try check(element, shape: member, path: "\(path).\(index + 1).member", violations: &violations)
+            }
+        case .map(let key, let valueShape, let length):
+            guard case .object(let object) = value else { throw typeMismatch(value, expected: name) }
+            var keysFail = false
+            var valuesFail = false
+            for (memberKey, memberValue) in object {
+                keysFail = keysFail || !stringViolations(memberKey, shape: key).isEmpty
+                guard case .string(let text) = memberValue else {
+                    if memberValue.isNull { continue }
+                    throw typeMismatch(memberValue, expected: valueShape)
+                }
+                valuesFail = valuesFail || !stringViolations(text, shape: valueShape).isEmpty
+            }
+            let rendered = render(map: object)
+            for constraint in Self.lengthViolations(object.count, length) {
+                violations.append(Self.violation(rendered, path, constraint))
+            }
+            if keysFail {
+                violations.append(Self.violation(rendered, path, "Map keys must satisfy constraint: [\(allConstraints(of: key))]"))
+            }
+            if valuesFail {
+                violations.append(Self.violation(rendered, path, "Map value must satisfy constraint: [\(allConstraints(of: valueShape))]"))
+            }
+        case .string(_, _, _, let sensitive):
+            guard case .string(let text) = value else { throw typeMismatch(value, expected: name) }
+            for constraint in stringViolations(text, shape: name) {
+                violations.append(Self.violation(sensitive ? nil : text, path, constraint))
+            }
+        case .integer(let range):
+            guard case .number(let number) = value else { throw typeMismatch(value, expected: name) }
+            guard let integer = number.int64, let int32 = Int32(exactly: integer) else {
+                throw .serialization("NUMBER_VALUE \(number) can not be converted to an Integer")
+            }
+            let integerValue = Int(int32)
+            if let min = range.min, integerValue < min {
+                violations.append(Self.violation("\(integerValue)", path, "Member must have value greater than or equal to \(min)"))
+            }
+            if let max = range.max, integerValue > max {
+                violations.append(Self.violation("\(integerValue)", path, "Member must have value less than or equal to \(max)"))
+            }
+        case .boolean:
+            guard case .bool = value else { throw typeMismatch(value, expected: name) }
+        case .timestamp:
+            switch value {
+            case .number, .string: break
+            default: throw typeMismatch(value, expected: name)
+            }
+        }
+    }
+
+    /// The constraints a string breaks, in AWS's order: enum, pattern, then length.
+    private func stringViolations(_ text: String, shape name: String) -> [String] {
+        guard case .string(let length, let pattern, let enumValues, _)? = model.shapes[name] else { return [] }
+        var constraints: [String] = []
+        if let enumValues, !enumValues.contains(text) {
+            constraints.append("Member must satisfy enum value set: [\(enumValues.joined(separator: ", "))]")
+        }
+        if let pattern, !ModelPattern.matches(text, pattern: pattern) {
+            constraints.append("Member must satisfy regular expression pattern: \(pattern)")
+        }
+        // AWS counts a string's length in UTF-16 code units, as Java does.
+        constraints += Self.lengthViolations(text.utf16.count, length)
+        return constraints
+    }
+
+    /// Every constraint of a string shape, as a map's key or value constraint lists them.
+    private func allConstraints(of name: String) -> String {
+        guard case .string(let length, let pattern, let enumValues, _)? = model.shapes[name] else { return "" }
+        var constraints: [String] = []
+        if let max = length.max { constraints.append("Member must have length less than or equal to \(max)") }
+        if let min = length.min { constraints.append("Member must have length greater than or equal to \(min)") }
+        if let pattern { constraints.append("Member must satisfy regular expression pattern: \(pattern)") }
+        if let enumValues { constraints.append("Member must satisfy enum value set: [\(enumValues.joined(separator: ", "))]") }
+        return constraints.joined(separator: ", ")
+    }
+
+    private static func lengthViolations(_ count: Int, _ length: ServiceModel.Bounds) -> [String] {
+        if let min = length.min, count < min { return ["Member must have length greater than or equal to \(min)"] }
+        if let max = length.max, count > max { return ["Member must have length less than or equal to \(max)"] }
+        return []
+    }
+
+    private static func violation(_ rendered: String?, _ path: String, _ constraint: String) -> String {
+        let value = rendered.map { "'\($0)'" }.map { "Value \($0) at" } ?? "Value at"
+        return "\(value) '\(path)' failed to satisfy constraint: \(constraint)"
+    }
+
+    /// A list as AWS prints it: strings and numbers as themselves, a list of structures as `[ShapeName]`.
+    private func render(list elements: [JSONValue], member: String) -> String {
+        if case .structure? = model.shapes[member], !elements.isEmpty { return "[\(member)]" }
+        return "[" + elements.map(Self.render(scalar:)).joined(separator: ", ") + "]"
+    }
+
+    private func render(map object: JSONObject) -> String {
+        "{" + object.map { "\($0.key)=\(Self.render(scalar: $0.value))" }.joined(separator: ", ") + "}"
+    }
+
+    private static func render(scalar value: JSONValue) -> String {
+        switch value {
+        case .string(let text): return text
+        case .number(let number): return number.description
+        case .bool(let flag): return flag ? "true" : "false"
+        case .null: return "null"
+        case .array, .object: return value.jsonText
+        }
+    }
+
+    /// AWS's JSON deserializer names the token it found and the type it wanted (a Java type for scalars).
+    private func typeMismatch(_ value: JSONValue, expected name: String) -> AWSServiceError {
+        let shape: String
+        switch model.shapes[name] {
+        case .string?: shape = "String"
+        case .integer?: shape = "Integer"
+        case .boolean?: shape = "Boolean"
+        case .timestamp?: shape = "Date"
+        default: shape = name
+        }
+        switch value {
+        case .object: return .serialization("Start of structure or map found where not expected.")
+        case .array: return .serialization("Start of list found where not expected")
+        case .string: return .serialization("STRING_VALUE can not be converted to \(shape)")
+        case .number: return .serialization("NUMBER_VALUE can not be converted to \(shape)")
+        case .bool(let flag): return .serialization("\(flag ? "TRUE" : "FALSE")_VALUE can not be converted to \(shape)")
+        case .null: return .serialization("NULL_VALUE can not be converted to \(shape)")
+        }
+    }
+
+    private static func lowerFirst(_ name: String) -> String { name.prefix(1).lowercased() + name.dropFirst() }
+}
