@@ -106,6 +106,16 @@ def test_three_nodes_socket_on_a_publish_on_c_post_from_b_rule_from_b(three_node
         assert described["Identity"]["SourceIp"] == "127.0.0.1"
         with pytest.raises(management.exceptions.GoneException):
             management.post_to_connection(ConnectionId="NoSuchConnection=", Data=b"x")
+        # The admin API of any node lists the sockets of every node, with the node holding each.
+        listed = b.admin("GET", "/admin/connections")
+        assert listed["total"] == 3, listed
+        held = {c["connectionId"]: c["node"] for c in listed["connections"]}
+        assert held[id_a] == a.node_id, listed
+        assert sorted(held.values()) == sorted(n.node_id for n in three_nodes), listed
+        assert b.admin("GET", f"/admin/connections/{id_a}")["node"] == a.node_id
+        page = b.admin("GET", "/admin/connections?limit=2")
+        rest = b.admin("GET", f"/admin/connections?limit=2&nextToken={page['nextToken']}")
+        assert [c["connectionId"] for c in page["connections"] + rest["connections"]] == [c["connectionId"] for c in listed["connections"]]
         client("apigatewaymanagementapi", f"{c.url}/dev").delete_connection(ConnectionId=id_a)
         wait_until(lambda: on_a.close_code is not None or _closed(on_a), 10, message="the socket on A to close")
 

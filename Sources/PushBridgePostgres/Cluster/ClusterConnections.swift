@@ -161,6 +161,45 @@ public final class ClusterConnections: ConnectionMembershipObserver, Sendable {
         }
     }
 
+    /// The connections of every live node, ordered by connection time then id, after `after` (a page's last
+    /// pair); at most `limit`, with the total count.
+    public func list(after: (connectedAt: Int64, id: String)?, limit: Int) async throws -> (connections: [Remote], total: Int) {
+        let start = after ?? (Int64.min, "")
+        return try await withTimeout(settings.commitTimeout) { [client, logger] in
+            var total = 0
+            let counted = try await client.query(
+                "SELECT count(*) FROM connections AS c JOIN nodes AS n ON n.id = c.node AND n.lease_until > now()",
+                logger: logger
+            )
+            for try await count in counted.decode(Int64.self) {
+                total = Int(clamping: count)
+            }
+            let rows = try await client.query(
+                """
+                SELECT c.id, c.node, c.connected_at, c.source_ip, c.user_agent, c.user_id
+                FROM connections AS c JOIN nodes AS n ON n.id = c.node AND n.lease_until > now()
+                WHERE (c.connected_at, c.id) > (\(start.0), \(start.1))
+                ORDER BY c.connected_at, c.id LIMIT \(Int64(max(0, limit)))
+                """,
+                logger: logger
+            )
+            var connections: [Remote] = []
+            for try await (id, node, connectedAt, sourceIp, userAgent, userId) in rows.decode((String, String, Int64, String, String, String?).self) {
+                connections.append(
+                    Remote(
+                        connectionId: id,
+                        node: node,
+                        connectedAt: Timestamp(milliseconds: connectedAt),
+                        sourceIp: sourceIp,
+                        userAgent: userAgent,
+                        userId: userId
+                    )
+                )
+            }
+            return (connections, total)
+        }
+    }
+
     /// Rows of nodes whose lease ran out: their sockets closed with them.
     func deleteRowsOfDeadNodes() async throws {
         try await client.query(
