@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // JSON values with ordered keys and exact number text (what event patterns and PutEvents need).
@@ -85,6 +86,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The ``EventStore`` of cluster mode: several nodes share one PostgreSQL database (postgres-nio).
+        .target(
+            name: "PushBridgePostgres",
+            dependencies: [
+                "PushBridgeCore",
+                "PushBridgeJSON",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Target kinds that leave the process: signed webhooks and AWS endpoints (EventBridge, SQS, API Gateway).
         .target(
             name: "OutboundTargets",
@@ -123,6 +138,7 @@ let package = Package(
             dependencies: [
                 "PushBridgeCore",
                 "PushBridgeSQLite",
+                "PushBridgePostgres",
                 "PushBridgeAuth",
                 "PushBridgeWebAssets",
                 "OutboundTargets",
@@ -157,6 +173,7 @@ let package = Package(
                 "PushBridgeAuth",
                 "PushBridgeCore",
                 "PushBridgeSQLite",
+                "PushBridgePostgres",
                 "CurlTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -185,6 +202,17 @@ let package = Package(
         .testTarget(
             name: "PushBridgeSQLiteTests",
             dependencies: ["PushBridgeSQLite", "PushBridgeCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PushBridgePostgresTests",
+            dependencies: [
+                "PushBridgePostgres",
+                "PushBridgeCore",
+                "PushBridgeJSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -21,6 +21,8 @@ enum FlagRange {
     /// Clock skew allowed on a token's exp and nbf: up to five minutes.
     static let leewaySeconds: ClosedRange<Int> = 0...300
     static let jwksRefreshSeconds: ClosedRange<Int> = 10...86_400
+    /// How long a cluster node's messages stay its own without a heartbeat.
+    static let nodeLeaseSeconds: ClosedRange<Int> = 2...300
     /// How long a webhook's answer may be reused: up to an hour, as API Gateway caches an authorizer's policy.
     static let answerCacheSeconds: ClosedRange<Int> = 0...3600
     /// How long an authorizer or subscribe-policy webhook may take (API Gateway's integrations: at most 29 s).

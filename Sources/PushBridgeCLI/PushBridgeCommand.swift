@@ -23,7 +23,7 @@ struct PushBridgeCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, QueuesCommand.self, DLQCommand.self, RetriesCommand.self, ConnectionsCommand.self, SubscriptionsCommand.self,
-            PutEventsCommand.self, PostToConnectionCommand.self,
+            PutEventsCommand.self, PostToConnectionCommand.self, NodesCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

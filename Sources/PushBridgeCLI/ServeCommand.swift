@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import PushBridgeAuth
 import PushBridgeCore
+import PushBridgePostgres
 import PushBridgeSQLite
 import PushBridgeServer
 
@@ -167,6 +168,23 @@ struct ServeCommand: AsyncParsableCommand {
             "normal: an accepted event survives a killed process; full: it survives a power loss too (an fsync per commit). [env: PUSHBRIDGE_SYNC] (default: normal)"
     )
     var sync: SQLiteEventStore.Synchronous?
+
+    @Option(
+        help: """
+            Cluster mode: keep state in this PostgreSQL database, shared with every other node given the same URL \
+            (postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable|prefer|require); instead of --data-dir and --in-memory. \
+            [env: PUSHBRIDGE_POSTGRES_URL]
+            """
+    )
+    var postgres: String?
+
+    @Option(
+        help: """
+            Cluster mode: seconds a node's webhook and AWS messages stay its own without a heartbeat; after that another \
+            node delivers them. 2 to 300. [env: PUSHBRIDGE_NODE_LEASE] (default: 10)
+            """
+    )
+    var nodeLease: Int?
 
     @Option(help: "Seconds a dead letter is kept, 60 to 1209600 (14 days, SQS's longest). [env: PUSHBRIDGE_DLQ_RETENTION] (default: 1209600)")
     var dlqRetention: Int?
@@ -408,7 +426,9 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 return value
             } ?? .normal
-        if inMemory || environment["PUSHBRIDGE_IN_MEMORY"] == "1" {
+        if let url = try clusterStorage(environment: environment, setting: setting) {
+            configuration.storage = .postgres(url)
+        } else if inMemory || environment["PUSHBRIDGE_IN_MEMORY"] == "1" {
             configuration.storage = .inMemory
         } else {
             let directory = try setting(dataDir, "DATA_DIR").flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultDataDirectory
@@ -440,8 +460,10 @@ struct ServeCommand: AsyncParsableCommand {
 
         let operations = ServeRunner.bootstrapMetrics()
         let settings = configuration
+        let leaseSeconds = try bounded(nodeLease, "NODE_LEASE", FlagRange.nodeLeaseSeconds, "seconds")
+        let store = try await Self.openClusterStore(configuration.storage, settings: ClusterSettings(leaseSeconds: leaseSeconds), logger: logger)
         let (application, runtime) = try Self.starting(configuration.storage) {
-            try PushBridgeApplication.build(configuration: settings, logger: logger, operations: operations) { port in
+            try PushBridgeApplication.build(configuration: settings, logger: logger, operations: operations, store: store) { port in
                 let configuration = settings
                 let secure = configuration.tls == nil ? "" : "s"
                 logger.info(

@@ -15,6 +15,7 @@ public enum PushBridgeApplication {
         configuration: ServerConfiguration,
         logger: Logger,
         operations: OperatorSurface = OperatorSurface(),
+        store: (any EventStore)? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> (application: some ApplicationProtocol, runtime: PushBridgeRuntime) {
         let serverName = "PushBridge"
@@ -25,6 +26,7 @@ public enum PushBridgeApplication {
             configuration: configuration,
             observer: operations.observer,
             ingestObserver: operations.ingestObserver,
+            store: store,
             logger: logger
         )
 

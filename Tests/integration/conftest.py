@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from postgres_support import LoadBalancer, PostgresServer
 from receivers import AnsweringReceiver, ScriptedReceiver, SilentReceiver
 from support import ADMIN_TOKEN, Moto, PushBridge, serve_options
 
@@ -81,3 +82,26 @@ def receivers():
     yield start
     for receiver in started:
         receiver.stop()
+
+
+@pytest.fixture
+def postgres():
+    """A throwaway PostgreSQL of this test's own (Scripts/postgres), removed at teardown."""
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def load_balancer():
+    """load_balancer(ports) -> nginx in front of those loopback ports (Scripts/nginx), stopped at teardown."""
+    started = []
+
+    def start(ports):
+        balancer = LoadBalancer(ports)
+        started.append(balancer)
+        return balancer
+
+    yield start
+    for balancer in started:
+        balancer.stop()

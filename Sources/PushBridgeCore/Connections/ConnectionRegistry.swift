@@ -24,10 +24,16 @@ public final class ConnectionRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    private let observer = Mutex<(any ConnectionMembershipObserver)?>(nil)
     public let maximumSubscriptionsPerConnection: Int
 
     public init(maximumSubscriptionsPerConnection: Int = 100) {
         self.maximumSubscriptionsPerConnection = maximumSubscriptionsPerConnection
+    }
+
+    /// From now on `observer` is told every connection that joins or leaves (cluster mode's directory).
+    public func observe(_ observer: any ConnectionMembershipObserver) {
+        self.observer.withLock { $0 = observer }
     }
 
     /// $connect: the connection exists from now on. Ids are unique; should one come again, it starts afresh
@@ -44,18 +50,21 @@ public final class ConnectionRegistry: Sendable {
                 state.userConnections[userId, default: SubscriberList()].append(Subscriber(connectionId: record.connectionId, sink: sink))
             }
         }
+        observer.withLock { $0 }?.connected(record)
     }
 
     /// $disconnect: the connection and all its subscriptions are gone at once. Returns its last record.
     @discardableResult
     public func remove(_ connectionId: String) -> ConnectionRecord? {
-        state.withLock { state in
+        let removed: ConnectionRecord? = state.withLock { state in
             guard let entry = state.connections.removeValue(forKey: connectionId) else { return nil }
             for entity in entry.entities { Self.removeSubscriber(connectionId, from: entity, in: &state) }
             state.subscriptionCount -= entry.entities.count
             Self.removeUserConnection(entry.record, in: &state)
             return entry.record
         }
+        if removed != nil { observer.withLock { $0 }?.disconnected(connectionId) }
+        return removed
     }
 
     public enum SubscribeResult: Sendable, Equatable {

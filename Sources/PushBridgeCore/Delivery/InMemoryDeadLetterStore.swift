@@ -188,6 +188,28 @@ public final class InMemoryDeadLetterStore: DeadLetterStore {
         }
     }
 
+    /// Removes entries another node already removed from the shared store, without recording it again; returns
+    /// how many were here.
+    @discardableResult
+    public func forget(ids: some Sequence<String>) -> Int {
+        state.withLock { state in
+            var forgotten = 0
+            for id in ids {
+                guard let entry = state.entries.removeValue(forKey: id) else { continue }
+                state.bytes -= Self.weight(entry)
+                forgotten += 1
+            }
+            if state.order.count > 2 * state.entries.count + 1024 {
+                let entries = state.entries
+                state.order.removeAll { entries[$0] == nil }
+            }
+            return forgotten
+        }
+    }
+
+    /// The ids of every entry held.
+    public var ids: Set<String> { state.withLock { Set($0.entries.keys) } }
+
     public func removeAll(_ filter: DeadLetterFilter) -> [DeadLetterEntry] {
         state.withLock { state in
             let removed = state.order.compactMap { state.entries[$0] }.filter(filter.matches)

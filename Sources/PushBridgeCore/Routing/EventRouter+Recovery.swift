@@ -29,7 +29,7 @@ extension EventRouter {
         return summary
     }
 
-    private func restoreBuses(_ buses: [StoredBus], summary: inout RecoverySummary) {
+    func restoreBuses(_ buses: [StoredBus], summary: inout RecoverySummary) {
         self.buses.withLock { known in
             for stored in buses where known[stored.name] == nil {
                 known[stored.name] = Bus(name: stored.name, arn: stored.arn, description: stored.description, createdAt: stored.createdAt)
@@ -38,7 +38,7 @@ extension EventRouter {
         }
     }
 
-    private func restoreRules(_ rules: [StoredRule], summary: inout RecoverySummary) {
+    func restoreRules(_ rules: [StoredRule], summary: inout RecoverySummary) {
         for stored in rules {
             // A pattern that no longer compiles (a limit lowered since) leaves the rule without matches, and says so.
             var compiled: EventPattern?
@@ -74,7 +74,7 @@ extension EventRouter {
         }
     }
 
-    private func restoreTargets(_ targets: [RecoveredTarget], retryDefaults: RetryPolicy, summary: inout RecoverySummary) {
+    func restoreTargets(_ targets: [RecoveredTarget], retryDefaults: RetryPolicy, summary: inout RecoverySummary) {
         for stored in targets {
             let refusal: String
             do {

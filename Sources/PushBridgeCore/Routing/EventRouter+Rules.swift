@@ -212,7 +212,7 @@ extension EventRouter {
         return ids.filter { !removed.contains($0) }
     }
 
-    private func closeQueue(_ key: TargetKey) {
+    func closeQueue(_ key: TargetKey) {
         guard let queue = targetQueues.withLock({ $0.removeValue(forKey: key) }) else { return }
         queue.close(reason: .noResource("The target \(key) was removed before this event was delivered."))
     }

@@ -23,6 +23,10 @@ public protocol EventStore: Sendable {
 
     /// Commits what was submitted and releases the store (its lock on the data directory included).
     func close()
+
+    /// Like ``close()``, and returns once what was submitted is committed (or has failed) and the store is
+    /// released: the last thing a server does before it exits.
+    func shutdown() async
 }
 
 extension EventStore {
@@ -36,6 +40,11 @@ extension EventStore {
 
     /// Waits until every change submitted so far is committed.
     public func flush() async throws(EventStoreError) { try await commit([]) }
+
+    public func shutdown() async {
+        try? await flush()
+        close()
+    }
 }
 
 /// One event's message to one target.

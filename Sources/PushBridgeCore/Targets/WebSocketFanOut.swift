@@ -12,17 +12,35 @@ public struct WebSocketFanOut: TargetDeliverer {
     public let registry: ConnectionRegistry
     public let statistics: FanOutStatistics
     public let audience: WebSocketAudience
+    /// Cluster mode: the other nodes, told every message before this node pushes it to its own subscribers.
+    public let relay: (any FanOutRelay)?
     public var maximumConcurrency: Int { 1 }
 
-    public init(registry: ConnectionRegistry, statistics: FanOutStatistics, audience: WebSocketAudience = .entitySubscribers) {
+    public init(
+        registry: ConnectionRegistry,
+        statistics: FanOutStatistics,
+        audience: WebSocketAudience = .entitySubscribers,
+        relay: (any FanOutRelay)? = nil
+    ) {
         self.registry = registry
         self.statistics = statistics
         self.audience = audience
+        self.relay = relay
     }
 
     public func deliver(_ message: DeliveryMessage) async -> DeliveryOutcome {
         guard let key = message.routingKey else {
             return .failed(.invalidParameter("The event has no subscription key at the target's path parameter."))
+        }
+        if let relay {
+            let input: String
+            switch message.deliverableInput {
+            case .success(let text): input = text
+            case .failure(let failure): return .failed(failure)
+            }
+            relay.relay(audience: audience, key: key, frame: input)
+            Self.push(ByteBuffer(string: input), to: key, audience: audience, registry: registry, statistics: statistics)
+            return .delivered
         }
         let subscribers =
             switch audience {
@@ -35,7 +53,29 @@ public struct WebSocketFanOut: TargetDeliverer {
         case .success(let text): input = text
         case .failure(let failure): return .failed(failure)
         }
-        let frame = ByteBuffer(string: input)
+        Self.push(ByteBuffer(string: input), to: subscribers, statistics: statistics)
+        return .delivered
+    }
+
+    /// Queues `frame` on this process's connections of `key` (a message relayed by another node); nothing is
+    /// done per socket when there are none.
+    public static func push(
+        _ frame: ByteBuffer,
+        to key: String,
+        audience: WebSocketAudience,
+        registry: ConnectionRegistry,
+        statistics: FanOutStatistics
+    ) {
+        let subscribers =
+            switch audience {
+            case .entitySubscribers: registry.subscribers(of: key)
+            case .userConnections: registry.connections(ofUser: key)
+            }
+        guard !subscribers.isEmpty else { return }
+        push(frame, to: subscribers, statistics: statistics)
+    }
+
+    private static func push(_ frame: ByteBuffer, to subscribers: [ConnectionRegistry.Subscriber], statistics: FanOutStatistics) {
         var pushed = 0
         var gone = 0
         // By index: only the sink is read, so each subscriber's connection id is not copied (retained) as well.
@@ -51,7 +91,6 @@ public struct WebSocketFanOut: TargetDeliverer {
         }
         statistics.pushed(pushed)
         statistics.goneSkipped(gone)
-        return .delivered
     }
 }
 

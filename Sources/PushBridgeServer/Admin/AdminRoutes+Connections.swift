@@ -7,6 +7,7 @@ import PushBridgeJSON
 extension AdminRoutes {
     func listConnections(_ request: Request, _ context: Context) async throws -> Response {
         let limit = try AdminQuery.limit(request.uri.queryParameters["limit"].map(String.init))
+        if runtime.cluster != nil { return try await listClusterConnections(request, limit: limit) }
         var records = runtime.registry.records()
         let total = records.count
         if let token = request.uri.queryParameters["nextToken"].map(String.init), !token.isEmpty {
@@ -31,20 +32,20 @@ extension AdminRoutes {
         return AdminResponses.json(AdminJSON.object(members))
     }
 
-    private static func noConnection(_ id: String) -> AdminError {
+    static func noConnection(_ id: String) -> AdminError {
         .notFound("No connection \(id) (it may have closed); list them with `pushbridge connections list`.")
     }
 
     func showConnection(_ request: Request, _ context: Context) async throws -> Response {
         let id = Self.parameter("id", context)
-        guard let record = runtime.registry.record(id) else { throw Self.noConnection(id) }
+        guard let record = runtime.registry.record(id) else { return try await showClusterConnection(id) }
         return AdminResponses.json(AdminJSON.connection(record, subscriptions: runtime.registry.subscriptions(of: id) ?? []))
     }
 
     /// Closes the socket (1000, "Disconnected by operator") and forgets the connection and its subscriptions.
     func disconnect(_ request: Request, _ context: Context) async throws -> Response {
         let id = Self.parameter("id", context)
-        guard let sink = runtime.registry.sink(id) else { throw Self.noConnection(id) }
+        guard let sink = runtime.registry.sink(id) else { return try await disconnectClusterConnection(id, context: context) }
         runtime.registry.remove(id)
         sink.close(code: CloseCode.normal, reason: "Disconnected by operator")
         onDisconnect()

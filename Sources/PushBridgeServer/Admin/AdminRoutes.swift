@@ -39,6 +39,7 @@ struct AdminRoutes {
         admin.get("connections/:id") { request, context in await Self.run(request, context, showConnection) }
         admin.delete("connections/:id") { request, context in await Self.run(request, context, disconnect) }
         admin.get("subscriptions") { request, context in await Self.run(request, context, subscriptions) }
+        admin.get("nodes") { request, context in await Self.run(request, context, nodes) }
 
         admin.get("info") { request, context in await Self.run(request, context, info) }
         admin.post("events-api/:operation") { request, context in await Self.run(request, context, eventsAPI) }

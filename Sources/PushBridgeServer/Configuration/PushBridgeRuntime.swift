@@ -3,6 +3,7 @@ import Logging
 import OutboundTargets
 import PushBridgeAuth
 import PushBridgeCore
+import PushBridgePostgres
 import PushBridgeSQLite
 
 /// The domain objects one server runs on, wired together once.
@@ -12,6 +13,8 @@ public final class PushBridgeRuntime: Sendable {
     public let deadLetters: InMemoryDeadLetterStore
     /// Where state outlives the process (``ServerConfiguration/storage``); closed by ``ServeRunner``.
     public let store: any EventStore
+    /// Cluster mode's heartbeat, claims and configuration following; nil on a single node. Run by ``ServeRunner``.
+    public let cluster: ClusterNode?
     public let workers: DeliveryWorkers
     public let router: EventRouter
     public let ingest: EventIngest
@@ -37,10 +40,11 @@ public final class PushBridgeRuntime: Sendable {
         configuration: ServerConfiguration,
         observer: any DeliveryObserver = NoDeliveryObserver(),
         ingestObserver: (any IngestObserver)? = nil,
+        store openedStore: (any EventStore)? = nil,
         logger: Logger
     ) throws {
         self.configuration = configuration
-        let store = try Self.openStore(configuration.storage, logger: logger)
+        let store = try openedStore ?? Self.openStore(configuration.storage, logger: logger)
         self.store = store
         let recovered: RecoveredState
         do {
@@ -83,6 +87,11 @@ public final class PushBridgeRuntime: Sendable {
             self.subscribeWebhook = nil
         }
         let outbound = OutboundTargetFactory(client: httpClient, timeout: configuration.outboundTimeout)
+        // Cluster mode: WebSocket messages reach the other nodes' sockets too.
+        let clusterStore = store as? PostgresEventStore
+        let push = clusterStore.map { [registry, fanOutStatistics] in
+            ClusterPush(store: $0, registry: registry, statistics: fanOutStatistics, logger: logger)
+        }
         self.router = EventRouter(
             account: configuration.account,
             queueCapacity: configuration.queueCapacity,
@@ -90,7 +99,8 @@ public final class PushBridgeRuntime: Sendable {
                 registry: registry,
                 statistics: fanOutStatistics,
                 account: configuration.account,
-                outbound: outbound
+                outbound: outbound,
+                relay: push
             ),
             deadLetters: deadLetters,
             deadLetterForwarder: SQSDeadLetterForwarder(factory: outbound, logger: logger),
@@ -105,6 +115,22 @@ public final class PushBridgeRuntime: Sendable {
             router: router,
             observer: ingestObserver
         )
+        if let clusterStore, let push {
+            let retryDefaults = RetryPolicy(baseDelay: configuration.retryBaseDelay, maximumDelay: configuration.retryMaximumDelay)
+            let connections = ClusterConnections(store: clusterStore, logger: logger)
+            registry.observe(connections)
+            self.cluster = ClusterNode(
+                store: clusterStore,
+                router: router,
+                deadLetters: deadLetters,
+                retryDefaults: retryDefaults,
+                push: push,
+                connections: connections,
+                logger: logger
+            )
+        } else {
+            self.cluster = nil
+        }
         // What was kept comes back first; the built-in rule and the rules file then apply over it, as PutRule and
         // PutTargets would, and the messages are put back last, once their targets exist.
         var messages = recovered
@@ -124,7 +150,7 @@ public final class PushBridgeRuntime: Sendable {
         summary.deadLettered = restored.deadLettered
         if store.isDurable {
             logger.info(
-                "Recovered from the data directory",
+                store is PostgresEventStore ? "Recovered from PostgreSQL" : "Recovered from the data directory",
                 metadata: [
                     "pb.buses": "\(summary.buses)", "pb.rules": "\(summary.rules)", "pb.targets": "\(summary.targets)",
                     "pb.messages": "\(summary.messages)", "pb.waiting_retry": "\(summary.waitingForRetry)",
@@ -157,6 +183,9 @@ public final class PushBridgeRuntime: Sendable {
         case .inMemory: return InMemoryEventStore()
         case .dataDirectory(let directory, let synchronous):
             return try SQLiteEventStore(directory: directory, synchronous: synchronous, logger: logger)
+        case .postgres(let url):
+            // Connecting is asynchronous: the caller opens the store and passes it (`store:`).
+            throw EventStoreError(.closed, path: url.description, reason: "the PostgreSQL store must be opened before the runtime is built")
         }
     }
 }
@@ -167,9 +196,13 @@ struct BuiltInTargets: TargetDelivererFactory {
     let statistics: FanOutStatistics
     let account: AccountContext
     let outbound: OutboundTargetFactory
+    /// Cluster mode: the other nodes.
+    let relay: (any FanOutRelay)?
 
     func deliverer(for target: TargetDefinition, rule: RuleDefinition) throws(TargetRejection) -> any TargetDeliverer {
-        if target.isWebSocketTarget { return WebSocketFanOut(registry: registry, statistics: statistics, audience: target.webSocketAudience) }
+        if target.isWebSocketTarget {
+            return WebSocketFanOut(registry: registry, statistics: statistics, audience: target.webSocketAudience, relay: relay)
+        }
         if outbound.handles(target) { return try outbound.deliverer(for: target) }
         throw TargetRejection(
             errorCode: "ValidationException",

@@ -1,6 +1,7 @@
 import CurlTransport
 import PushBridgeAuth
 import PushBridgeCore
+import PushBridgePostgres
 import PushBridgeSQLite
 
 /// Everything `pushbridge serve` can be told; defaults are API Gateway's and EventBridge's.
@@ -113,5 +114,8 @@ public struct ServerConfiguration: Sendable {
         case inMemory
         /// A SQLite journal in `directory`, committed before PutEvents answers.
         case dataDirectory(String, synchronous: SQLiteEventStore.Synchronous)
+        /// Cluster mode: a PostgreSQL database shared by every node, opened (``PostgresEventStore/open(url:node:settings:logger:)``)
+        /// before the runtime is built and handed to it.
+        case postgres(PostgresURL)
     }
 }

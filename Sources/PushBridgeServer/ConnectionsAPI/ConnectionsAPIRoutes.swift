@@ -17,11 +17,11 @@ struct ConnectionsAPIRoutes {
             router.post("\(prefix)/@connections/:id") { request, context in try await self.post(request, context: context) }
             router.get("\(prefix)/@connections/:id") { request, context in
                 if let refused = await self.refusal(of: request) { return refused }
-                return self.get(context: context)
+                return await self.get(context: context)
             }
             router.delete("\(prefix)/@connections/:id") { request, context in
                 if let refused = await self.refusal(of: request) { return refused }
-                return self.delete(context: context)
+                return await self.delete(context: context)
             }
         }
     }
@@ -59,7 +59,7 @@ struct ConnectionsAPIRoutes {
         return raw.removingPercentEncoding ?? raw
     }
 
-    private func gone(_ id: String) -> Response {
+    func gone(_ id: String) -> Response {
         AWSResponses.restError(status: .gone, type: "GoneException", message: "Connection \(id) is gone.", requestId: UUIDRequestId.next())
     }
 
@@ -90,7 +90,9 @@ struct ConnectionsAPIRoutes {
                 requestId: UUIDRequestId.next()
             )
         }
-        guard let sink = runtime.registry.sink(id) else { return gone(id) }
+        guard let sink = runtime.registry.sink(id) else {
+            return await postRemote(id, frame: String(buffer: body))
+        }
         switch sink.send(text: body) {
         case .queued:
             runtime.registry.touch(id, at: .now())
@@ -108,9 +110,9 @@ struct ConnectionsAPIRoutes {
     }
 
     /// GetConnection: lowercase keys and ISO-8601 times, as on the wire from AWS.
-    func get(context: PushBridgeRequestContext) -> Response {
+    func get(context: PushBridgeRequestContext) async -> Response {
         let id = connectionId(context)
-        guard let record = runtime.registry.record(id) else { return gone(id) }
+        guard let record = runtime.registry.record(id) else { return await getRemote(id) }
         var members: [(String, JSONValue)] = [
             ("connectedAt", .string(record.connectedAt.iso8601Milliseconds)),
             ("identity", ["sourceIp": .string(record.sourceIp), "userAgent": .string(record.userAgent)]),
@@ -124,9 +126,11 @@ struct ConnectionsAPIRoutes {
     }
 
     /// DeleteConnection: the connection and its subscriptions are gone at once; the socket closes with 1000.
-    func delete(context: PushBridgeRequestContext) -> Response {
+    func delete(context: PushBridgeRequestContext) async -> Response {
         let id = connectionId(context)
-        guard let sink = runtime.registry.sink(id) else { return gone(id) }
+        guard let sink = runtime.registry.sink(id) else {
+            return await deleteRemote(id)
+        }
         runtime.registry.remove(id)
         sink.close(code: CloseCode.normal, reason: "Connection Closed Normally")
         return Response(status: .noContent, headers: [.amznRequestId: UUIDRequestId.next()])

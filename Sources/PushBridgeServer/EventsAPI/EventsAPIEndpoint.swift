@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PushBridgeCore
 import PushBridgeJSON
+import PushBridgePostgres
 
 /// Where every Events API request body is answered, whichever path brought it: the router, or
 /// ``PutEventsChannelHandler`` for PutEvents. Refuses PutEvents while the server drains and counts PutEvents
@@ -60,7 +61,18 @@ struct EventsAPIEndpoint: Sendable {
             )
             return completion(.error(error, contentType: contentType))
         }
-        guard target == Self.putEventsTarget else { return perform(target: target, body: body, contentType: contentType, completion: completion) }
+        guard target == Self.putEventsTarget else {
+            // Cluster mode: what another node changed a moment ago is applied first, so PutRule on one node and
+            // PutTargets on the next (a load balancer's round robin) work as on one server.
+            if let cluster = api.runtime.cluster {
+                Task {
+                    await cluster.catchUpWithConfiguration()
+                    perform(target: target, body: body, contentType: contentType, completion: completion)
+                }
+                return
+            }
+            return perform(target: target, body: body, contentType: contentType, completion: completion)
+        }
         if readiness.isDraining {
             metrics.eventsRejected(code: "ServiceUnavailable")
             let error = AWSServiceError(

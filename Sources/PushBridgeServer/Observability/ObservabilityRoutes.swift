@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import PushBridgeJSON
 
 /// `/metrics` (Prometheus text format), `/healthz` (the process is up) and `/readyz` (taking traffic; 503 while
 /// draining). None needs the admin token: they reveal counts, never contents.
@@ -18,7 +19,14 @@ struct ObservabilityRoutes {
         }
         router.get("/healthz") { _, _ in Self.status(.ok, #"{"status":"ok"}"#) }
         router.get("/readyz") { _, _ in
-            readiness.isDraining ? Self.status(.serviceUnavailable, #"{"status":"draining"}"#) : Self.status(.ok, #"{"status":"ready"}"#)
+            let draining = readiness.isDraining
+            guard let cluster = runtime.cluster else {
+                return draining ? Self.status(.serviceUnavailable, #"{"status":"draining"}"#) : Self.status(.ok, #"{"status":"ready"}"#)
+            }
+            // Cluster mode: every node's health too. PostgreSQL away does not make a node unready: its sockets are
+            // served, and every other node shares the same database.
+            let body = AdminJSON.object([("status", .string(draining ? "draining" : "ready"))] + ClusterStatusJSON.members(cluster))
+            return Self.status(draining ? .serviceUnavailable : .ok, body.jsonText)
         }
     }
 

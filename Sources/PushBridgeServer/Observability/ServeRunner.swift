@@ -26,14 +26,23 @@ public enum ServeRunner {
         let drain = ShutdownDrain(runtime: runtime, readiness: operations.readiness, grace: grace, logger: logger)
         // The drain comes last so graceful shutdown reaches it first: the server keeps answering (/readyz 503)
         // while deliveries finish, and only then stops and closes sockets with 1001.
-        var configuration = ServiceGroupConfiguration(services: [application, drain], logger: logger)
+        // A cluster node's heartbeat goes first, so it stops last: its leases stay its own while deliveries drain.
+        var services: [any Service] = [application, drain]
+        if let cluster = runtime.cluster { services.insert(cluster, at: 0) }
+        var configuration = ServiceGroupConfiguration(services: services, logger: logger)
         configuration.maximumGracefulShutdownDuration = grace + .seconds(15)
         let group = ServiceGroup(configuration: configuration)
         let signals = ShutdownSignals(logger: logger) { await group.triggerGracefulShutdown() }
         signals.install()
         // Whatever happens to the group, what was submitted is committed and the data directory is released.
         defer { runtime.store.close() }
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await runtime.store.shutdown()
+            throw error
+        }
+        await runtime.store.shutdown()
         logger.info("PushBridge stopped")
     }
 }

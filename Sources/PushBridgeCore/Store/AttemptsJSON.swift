@@ -1,16 +1,15 @@
-import Foundation
-import PushBridgeCore
 import PushBridgeJSON
 
-/// The `messages.attempts` column: JSON in the form `JSONEncoder` gives `[DeliveryAttempt]` (so `JSONDecoder`
-/// reads it too), written and read by hand. Foundation's coders take about 10 µs per attempt, and a restart after
-/// a target's outage recovers millions of messages with attempts; this takes well under one.
+/// The `messages.attempts` column of the SQLite and PostgreSQL stores: JSON in the form `JSONEncoder` gives
+/// `[DeliveryAttempt]` (so `JSONDecoder` reads it too), written and read by hand. Foundation's coders take about
+/// 10 µs per attempt, and a restart after a target's outage recovers millions of messages with attempts; this takes
+/// well under one.
 ///
 /// The reader accepts exactly what the writer writes (no whitespace, keys in the writer's order) and returns nil
 /// for anything else, which the caller leaves to `JSONDecoder`. A field added to ``DeliveryAttempt`` or
 /// ``DeliveryFailure`` must be added here too (a test counts their fields).
-enum AttemptsJSON {
-    static func encode(_ attempts: [DeliveryAttempt]) -> String {
+public enum AttemptsJSON {
+    public static func encode(_ attempts: [DeliveryAttempt]) -> String {
         var text = "["
         for attempt in attempts {
             if text.utf8.count > 1 { text += "," }
@@ -33,7 +32,7 @@ enum AttemptsJSON {
     }
 
     /// nil when `text` is not in the writer's form.
-    static func decode(_ text: String) -> [DeliveryAttempt]? {
+    public static func decode(_ text: String) -> [DeliveryAttempt]? {
         var text = text
         return text.withUTF8 { bytes in
             var reader = Reader(bytes: bytes)
