@@ -113,6 +113,7 @@ def test_real_answers_with_real_entries_match_the_document(start_pushbridge, rec
         check("post", "/admin/test-event", "/admin/test-event", {"Source": "s", "DetailType": "Entity Updated", "Detail": "{}"})
         check("post", "/admin/events-api/ListRules", "/admin/events-api/{operation}", {})
         check("get", "/admin/info", "/admin/info")
+        assert check("get", "/admin/nodes", "/admin/nodes") == {"cluster": False, "nodes": []}
         check("delete", f"/admin/connections/{socket.connection_id}", "/admin/connections/{connectionId}")
     put = urllib.request.Request(server.url + "/events", data=json.dumps({"Entries": [
         {"Source": "s", "DetailType": "d", "Detail": "{}"}, {"Source": "s", "DetailType": "d", "Detail": "[1"},

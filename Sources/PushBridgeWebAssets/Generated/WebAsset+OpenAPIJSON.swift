@@ -82,13 +82,14 @@ extension WebAsset {
         ],
         "operationId": "readiness",
         "summary": "Taking traffic (503 while draining at shutdown).",
+        "description": "In cluster mode the answer also carries every node's health (as `/admin/nodes`).",
         "responses": {
           "200": {
             "description": "Ready.",
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Status"
+                  "$ref": "#/components/schemas/Readiness"
                 },
                 "example": {
                   "status": "ready"
@@ -101,7 +102,7 @@ extension WebAsset {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Status"
+                  "$ref": "#/components/schemas/Readiness"
                 },
                 "example": {
                   "status": "draining"
@@ -908,6 +909,9 @@ extension WebAsset {
           },
           "403": {
             "$ref": "#/components/responses/AdminError"
+          },
+          "503": {
+            "$ref": "#/components/responses/AdminError"
           }
         }
       }
@@ -953,6 +957,9 @@ extension WebAsset {
           },
           "404": {
             "$ref": "#/components/responses/AdminError"
+          },
+          "503": {
+            "$ref": "#/components/responses/AdminError"
           }
         }
       },
@@ -994,6 +1001,9 @@ extension WebAsset {
             "$ref": "#/components/responses/AdminError"
           },
           "404": {
+            "$ref": "#/components/responses/AdminError"
+          },
+          "503": {
             "$ref": "#/components/responses/AdminError"
           }
         }
@@ -1098,6 +1108,64 @@ extension WebAsset {
             "$ref": "#/components/responses/AdminError"
           },
           "404": {
+            "$ref": "#/components/responses/AdminError"
+          }
+        }
+      }
+    },
+    "/admin/nodes": {
+      "get": {
+        "tags": [
+          "connections"
+        ],
+        "operationId": "nodes",
+        "summary": "The cluster's nodes and their health (cluster mode), or none.",
+        "security": [
+          {
+            "adminToken": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The nodes.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "cluster",
+                    "nodes"
+                  ],
+                  "additionalProperties": false,
+                  "properties": {
+                    "cluster": {
+                      "type": "boolean"
+                    },
+                    "node": {
+                      "type": "string"
+                    },
+                    "postgres": {
+                      "type": "string",
+                      "enum": [
+                        "reachable",
+                        "unreachable"
+                      ]
+                    },
+                    "nodes": {
+                      "type": "array",
+                      "items": {
+                        "$ref": "#/components/schemas/ClusterNode"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/AdminError"
+          },
+          "403": {
             "$ref": "#/components/responses/AdminError"
           }
         }
@@ -1534,6 +1602,77 @@ extension WebAsset {
               "ready",
               "draining"
             ]
+          }
+        }
+      },
+      "Readiness": {
+        "type": "object",
+        "required": [
+          "status"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "status": {
+            "type": "string",
+            "enum": [
+              "ready",
+              "draining"
+            ]
+          },
+          "node": {
+            "type": "string",
+            "description": "Cluster mode only, this node's id."
+          },
+          "postgres": {
+            "type": "string",
+            "enum": [
+              "reachable",
+              "unreachable"
+            ]
+          },
+          "nodes": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ClusterNode"
+            }
+          }
+        }
+      },
+      "ClusterNode": {
+        "type": "object",
+        "required": [
+          "id",
+          "self",
+          "alive",
+          "startedAt",
+          "heartbeatAgeMs",
+          "connections",
+          "messages"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "self": {
+            "type": "boolean"
+          },
+          "alive": {
+            "type": "boolean"
+          },
+          "startedAt": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "heartbeatAgeMs": {
+            "type": "integer"
+          },
+          "connections": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "messages": {
+            "type": "integer",
+            "minimum": 0
           }
         }
       },
@@ -2106,6 +2245,10 @@ extension WebAsset {
             "items": {
               "type": "string"
             }
+          },
+          "node": {
+            "type": "string",
+            "description": "Cluster mode only, the node holding the socket."
           }
         }
       }

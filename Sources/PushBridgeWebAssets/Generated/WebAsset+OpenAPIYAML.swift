@@ -59,13 +59,14 @@ paths:
       tags: [health]
       operationId: readiness
       summary: Taking traffic (503 while draining at shutdown).
+      description: In cluster mode the answer also carries every node's health (as `/admin/nodes`).
       responses:
         '200':
           description: Ready.
           content:
             application/json:
               schema:
-                $ref: '#/components/schemas/Status'
+                $ref: '#/components/schemas/Readiness'
               example:
                 status: ready
         '503':
@@ -73,7 +74,7 @@ paths:
           content:
             application/json:
               schema:
-                $ref: '#/components/schemas/Status'
+                $ref: '#/components/schemas/Readiness'
               example:
                 status: draining
   /metrics:
@@ -529,6 +530,8 @@ paths:
           $ref: '#/components/responses/AdminError'
         '403':
           $ref: '#/components/responses/AdminError'
+        '503':
+          $ref: '#/components/responses/AdminError'
   /admin/connections/{connectionId}:
     parameters:
       - name: connectionId
@@ -555,6 +558,8 @@ paths:
           $ref: '#/components/responses/AdminError'
         '404':
           $ref: '#/components/responses/AdminError'
+        '503':
+          $ref: '#/components/responses/AdminError'
     delete:
       tags: [connections]
       operationId: disconnect
@@ -578,6 +583,8 @@ paths:
         '403':
           $ref: '#/components/responses/AdminError'
         '404':
+          $ref: '#/components/responses/AdminError'
+        '503':
           $ref: '#/components/responses/AdminError'
   /admin/subscriptions:
     get:
@@ -636,6 +643,38 @@ paths:
         '403':
           $ref: '#/components/responses/AdminError'
         '404':
+          $ref: '#/components/responses/AdminError'
+  /admin/nodes:
+    get:
+      tags: [connections]
+      operationId: nodes
+      summary: The cluster's nodes and their health (cluster mode), or none.
+      security:
+        - adminToken: []
+      responses:
+        '200':
+          description: The nodes.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [cluster, nodes]
+                additionalProperties: false
+                properties:
+                  cluster:
+                    type: boolean
+                  node:
+                    type: string
+                  postgres:
+                    type: string
+                    enum: [reachable, unreachable]
+                  nodes:
+                    type: array
+                    items:
+                      $ref: '#/components/schemas/ClusterNode'
+        '401':
+          $ref: '#/components/responses/AdminError'
+        '403':
           $ref: '#/components/responses/AdminError'
   /admin/info:
     get:
@@ -896,6 +935,45 @@ components:
         status:
           type: string
           enum: [ok, ready, draining]
+    Readiness:
+      type: object
+      required: [status]
+      additionalProperties: false
+      properties:
+        status:
+          type: string
+          enum: [ready, draining]
+        node:
+          type: string
+          description: Cluster mode only, this node's id.
+        postgres:
+          type: string
+          enum: [reachable, unreachable]
+        nodes:
+          type: array
+          items:
+            $ref: '#/components/schemas/ClusterNode'
+    ClusterNode:
+      type: object
+      required: [id, self, alive, startedAt, heartbeatAgeMs, connections, messages]
+      additionalProperties: false
+      properties:
+        id:
+          type: string
+        self:
+          type: boolean
+        alive:
+          type: boolean
+        startedAt:
+          $ref: '#/components/schemas/Time'
+        heartbeatAgeMs:
+          type: integer
+        connections:
+          type: integer
+          minimum: 0
+        messages:
+          type: integer
+          minimum: 0
     AdminError:
       type: object
       required: [error]
@@ -1178,6 +1256,9 @@ components:
           type: array
           items:
             type: string
+        node:
+          type: string
+          description: Cluster mode only, the node holding the socket.
 
 """#
     )
