@@ -147,3 +147,32 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(start_pus
         result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert server.alive()
+
+
+def test_cluster_mode_answers_match_the_document(start_pushbridge, postgres):
+    """Two nodes on one PostgreSQL: readiness with every node, the node list, and another node's socket."""
+    from test_cluster import start_node
+
+    schemas = Schemas(DOC, draft="2020-12")
+    first = start_node(start_pushbridge, postgres, "--admin-token", ADMIN_TOKEN)
+    second = start_node(start_pushbridge, postgres, "--admin-token", ADMIN_TOKEN)
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    with connect(f"ws://127.0.0.1:{first.port}/dev", open_timeout=10) as socket:
+        socket.send('{"action":"whoami"}')
+        connection_id = json.loads(socket.recv(timeout=10))["connectionId"]
+
+        def listed_elsewhere():
+            answer = second.admin("GET", "/admin/connections")
+            return answer if answer["total"] == 1 else None
+
+        listed = wait_until(listed_elsewhere, 15, message="the socket listed by the other node")
+        assert listed["connections"][0]["node"] == first.node_id
+        assert schemas.errors(response_schema("/admin/connections", "get"), listed) == []
+        shown = second.admin("GET", f"/admin/connections/{connection_id}")
+        assert schemas.errors(response_schema("/admin/connections/{connectionId}", "get"), shown) == []
+        nodes = second.admin("GET", "/admin/nodes")
+        assert nodes["cluster"] is True and len(nodes["nodes"]) == 2
+        assert schemas.errors(response_schema("/admin/nodes", "get"), nodes) == []
+        for node in (first, second):
+            status, _, body = http_get(node.url + "/readyz", auth)
+            assert status == 200 and schemas.errors(response_schema("/readyz", "get"), json.loads(body)) == [], body
