@@ -40,7 +40,7 @@ extension ServeCommand {
             return try await PostgresEventStore.open(url: url, node: node, settings: settings, logger: logger)
         } catch {
             FileHandle.standardError.write(
-                Data("pushbridge: cannot start: \(error) Check that PostgreSQL runs and accepts this user, or start without --postgres.\n".utf8)
+                Data("pushbridge: cannot start: \(error). Check that PostgreSQL runs and accepts this user, or start without --postgres.\n".utf8)
             )
             throw ExitCode(1)
         }

@@ -328,3 +328,20 @@ def test_the_committed_tables_are_generated_from_this_model():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
     result = subprocess.run([sys.executable, os.path.join(root, "Scripts", "generate-events-model"), "--check"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_value_built_to_make_a_pattern_backtrack_is_answered_and_the_server_keeps_serving(server):
+    # AWS's HeaderValue pattern nests quantifiers over overlapping classes: a backtracking engine takes minutes on
+    # 41 characters of this. PushBridge's matcher is linear; the answer is the pattern violation.
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    call(connection, "PutRule", {"Name": "hostile", "EventPattern": json.dumps({"source": ["a"]})})
+    value = "a " * 200 + "\x01"
+    target = {"Id": "t", "Arn": "https://example.com/hook", "HttpParameters": {"HeaderParameters": {"X-A": value}}}
+    status, answer = call(connection, "PutTargets", {"Rule": "hostile", "Targets": [target]})
+    assert status == 400 and answer["__type"] == "ValidationException", answer
+    assert "Map value must satisfy constraint" in answer["message"]
+    status, answer = call(connection, "PutEvents", {"Entries": [{"Source": "a", "DetailType": "b", "Detail": "{}"}], "EndpointId": "a" * 500_000})
+    assert status == 400 and "at 'endpointId'" in answer["message"], answer
+    status, _ = call(connection, "ListRules", {})
+    assert status == 200
+    connection.close()
