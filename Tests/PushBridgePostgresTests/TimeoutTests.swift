@@ -10,16 +10,17 @@ struct TimeoutTests {
         let started = clock.now
         await #expect(throws: CommitTimeout.self) {
             try await withTimeout(.milliseconds(100)) {
-                // Resumed only after 3 s, whatever cancellation says.
+                // Resumed only after 30 s, whatever cancellation says.
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     Task.detached {
-                        try? await Task.sleep(for: .seconds(3))
+                        try? await Task.sleep(for: .seconds(30))
                         continuation.resume()
                     }
                 }
             }
         }
-        #expect(clock.now - started < .seconds(2))
+        // Far below the operation's 30 s; not tight, since the whole suite shares two cores' cooperative threads.
+        #expect(clock.now - started < .seconds(15))
     }
 
     @Test("An operation that finishes in time gives its value or its error")
