@@ -38,9 +38,11 @@ struct RequestValidator: Sendable {
             }
         case .list(let member, let length, let sensitive):
             guard case .array(let elements) = value else { throw typeMismatch(value, expected: name) }
-            let rendered = sensitive ? nil : render(list: elements, member: member)
-            for constraint in Self.lengthViolations(elements.count, length) {
-                violations.append(Self.violation(rendered, path, constraint))
+            let lengthViolations = Self.lengthViolations(elements.count, length)
+            if !lengthViolations.isEmpty {
+                // Printed only for a violation: PutEvents passes here with every request.
+                let rendered = sensitive ? nil : render(list: elements, member: member)
+                for constraint in lengthViolations { violations.append(Self.violation(rendered, path, constraint)) }
             }
             for (index, element) in elements.enumerated() {
                 try check(element, shape: member, path: "\(path).\(index + 1).member", violations: &violations)
@@ -57,15 +59,12 @@ struct RequestValidator: Sendable {
                 }
                 valuesFail = valuesFail || !stringViolations(text, shape: valueShape).isEmpty
             }
-            let rendered = render(map: object)
-            for constraint in Self.lengthViolations(object.count, length) {
-                violations.append(Self.violation(rendered, path, constraint))
-            }
-            if keysFail {
-                violations.append(Self.violation(rendered, path, "Map keys must satisfy constraint: [\(allConstraints(of: key))]"))
-            }
-            if valuesFail {
-                violations.append(Self.violation(rendered, path, "Map value must satisfy constraint: [\(allConstraints(of: valueShape))]"))
+            var constraints = Self.lengthViolations(object.count, length)
+            if keysFail { constraints.append("Map keys must satisfy constraint: [\(allConstraints(of: key))]") }
+            if valuesFail { constraints.append("Map value must satisfy constraint: [\(allConstraints(of: valueShape))]") }
+            if !constraints.isEmpty {
+                let rendered = render(map: object)
+                for constraint in constraints { violations.append(Self.violation(rendered, path, constraint)) }
             }
         case .string(_, _, _, let sensitive):
             guard case .string(let text) = value else { throw typeMismatch(value, expected: name) }
