@@ -13,14 +13,19 @@ final class ChangeApplier {
     func apply(_ change: StoreChange, in db: Database) throws {
         switch change {
         case .putBus(let bus):
-            try db.cachedStatement(sql: Self.putBus).execute(arguments: [bus.name, bus.arn, bus.description, bus.createdAt.milliseconds])
+            try db.cachedStatement(sql: Self.putBus).execute(arguments: [
+                bus.name, bus.arn, bus.description, bus.createdAt.milliseconds, bus.modifiedAt?.milliseconds,
+                bus.settings.kmsKeyIdentifier, bus.settings.deadLetterArn, bus.settings.logConfig?.includeDetail,
+                bus.settings.logConfig?.level, ResourceTag.storedJSON(bus.tags),
+            ])
         case .deleteBus(let name):
             try db.cachedStatement(sql: Self.deleteBus).execute(arguments: [name])
             try db.cachedStatement(sql: Self.deleteRulesOfBus).execute(arguments: [name])
             try db.cachedStatement(sql: Self.deleteTargetsOfBus).execute(arguments: [name])
         case .putRule(let rule):
             try db.cachedStatement(sql: Self.putRule).execute(arguments: [
-                rule.busName, rule.name, rule.arn, rule.eventPattern, rule.state, rule.description,
+                rule.busName, rule.name, rule.arn, rule.eventPattern, rule.state, rule.description, rule.roleArn,
+                ResourceTag.storedJSON(rule.tags),
             ])
         case .deleteRule(let bus, let name):
             try db.cachedStatement(sql: Self.deleteRule).execute(arguments: [bus, name])
@@ -66,16 +71,23 @@ final class ChangeApplier {
 
     // Upserts update in place, so a row keeps its `seq` (creation order) across updates.
     private static let putBus = """
-        INSERT INTO buses (name, arn, description, created_at) VALUES (?, ?, ?, ?)
-        ON CONFLICT (name) DO UPDATE SET arn = excluded.arn, description = excluded.description, created_at = excluded.created_at
+        INSERT INTO buses (
+            name, arn, description, created_at, modified_at, kms_key_identifier, dead_letter_arn, log_include_detail, log_level, tags
+        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (name) DO UPDATE SET
+            arn = excluded.arn, description = excluded.description, created_at = excluded.created_at,
+            modified_at = excluded.modified_at, kms_key_identifier = excluded.kms_key_identifier,
+            dead_letter_arn = excluded.dead_letter_arn, log_include_detail = excluded.log_include_detail,
+            log_level = excluded.log_level, tags = excluded.tags
         """
     private static let deleteBus = "DELETE FROM buses WHERE name = ?"
     private static let deleteRulesOfBus = "DELETE FROM rules WHERE bus = ?"
     private static let deleteTargetsOfBus = "DELETE FROM targets WHERE bus = ?"
     private static let putRule = """
-        INSERT INTO rules (bus, name, arn, pattern, state, description) VALUES (?, ?, ?, ?, ?, ?)
+        INSERT INTO rules (bus, name, arn, pattern, state, description, role_arn, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (bus, name) DO UPDATE SET
-            arn = excluded.arn, pattern = excluded.pattern, state = excluded.state, description = excluded.description
+            arn = excluded.arn, pattern = excluded.pattern, state = excluded.state, description = excluded.description,
+            role_arn = excluded.role_arn, tags = excluded.tags
         """
     private static let deleteRule = "DELETE FROM rules WHERE bus = ? AND name = ?"
     private static let deleteTargetsOfRule = "DELETE FROM targets WHERE bus = ? AND rule = ?"

@@ -18,14 +18,31 @@ enum StoreRecovery {
 
     private static func readBuses(_ db: Database) throws -> [StoredBus] {
         var buses: [StoredBus] = []
-        let rows = try Row.fetchCursor(db, sql: "SELECT name, arn, description, created_at FROM buses ORDER BY seq")
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT name, arn, description, created_at, modified_at, kms_key_identifier, dead_letter_arn,
+                    log_include_detail, log_level, tags
+                FROM buses ORDER BY seq
+                """
+        )
         while let row = try rows.next() {
+            let name: String = try row.decode(atIndex: 0)
+            let includeDetail: String? = try row.decode(atIndex: 7)
+            let level: String? = try row.decode(atIndex: 8)
             buses.append(
                 StoredBus(
-                    name: try row.decode(atIndex: 0),
+                    name: name,
                     arn: try row.decode(atIndex: 1),
                     description: try row.decode(atIndex: 2),
-                    createdAt: Timestamp(milliseconds: try row.decode(atIndex: 3))
+                    createdAt: Timestamp(milliseconds: try row.decode(atIndex: 3)),
+                    modifiedAt: row.hasNull(atIndex: 4) ? nil : Timestamp(milliseconds: try row.decode(atIndex: 4)),
+                    settings: BusSettings(
+                        kmsKeyIdentifier: try row.decode(atIndex: 5),
+                        deadLetterArn: try row.decode(atIndex: 6),
+                        logConfig: includeDetail == nil && level == nil ? nil : BusSettings.LogConfig(includeDetail: includeDetail, level: level)
+                    ),
+                    tags: try tags(try row.decode(atIndex: 9), of: "event bus \(name)")
                 )
             )
         }
@@ -34,20 +51,32 @@ enum StoreRecovery {
 
     private static func readRules(_ db: Database) throws -> [StoredRule] {
         var rules: [StoredRule] = []
-        let rows = try Row.fetchCursor(db, sql: "SELECT bus, name, arn, pattern, state, description FROM rules ORDER BY seq")
+        let rows = try Row.fetchCursor(db, sql: "SELECT bus, name, arn, pattern, state, description, role_arn, tags FROM rules ORDER BY seq")
         while let row = try rows.next() {
+            let bus: String = try row.decode(atIndex: 0)
+            let name: String = try row.decode(atIndex: 1)
             rules.append(
                 StoredRule(
-                    busName: try row.decode(atIndex: 0),
-                    name: try row.decode(atIndex: 1),
+                    busName: bus,
+                    name: name,
                     arn: try row.decode(atIndex: 2),
                     eventPattern: try row.decode(atIndex: 3),
                     state: try row.decode(atIndex: 4),
-                    description: try row.decode(atIndex: 5)
+                    description: try row.decode(atIndex: 5),
+                    roleArn: try row.decode(atIndex: 6),
+                    tags: try tags(try row.decode(atIndex: 7), of: "rule \(bus)/\(name)")
                 )
             )
         }
         return rules
+    }
+
+    /// Tags as ``ChangeApplier`` writes them; anything else is a damaged database, reported rather than guessed at.
+    private static func tags(_ text: String?, of resource: String) throws -> [ResourceTag] {
+        guard let tags = ResourceTag.fromStoredJSON(text) else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "the tags of \(resource) are not valid: \(text ?? "")")
+        }
+        return tags
     }
 
     private static func readTargets(_ db: Database) throws -> [RecoveredTarget] {

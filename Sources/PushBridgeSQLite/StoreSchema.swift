@@ -67,6 +67,22 @@ enum StoreSchema {
                     """
             )
         }
+        // Settings and tags of buses and rules that PushBridge keeps for the tools that set them. Rows written
+        // before have none (NULL). tags: JSON `[{"Key":…,"Value":…}]` (``ResourceTag/storedJSON(_:)``).
+        migrator.registerMigration("v2-bus-and-rule-settings") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE buses ADD COLUMN modified_at INTEGER;
+                    ALTER TABLE buses ADD COLUMN kms_key_identifier TEXT;
+                    ALTER TABLE buses ADD COLUMN dead_letter_arn TEXT;
+                    ALTER TABLE buses ADD COLUMN log_include_detail TEXT;
+                    ALTER TABLE buses ADD COLUMN log_level TEXT;
+                    ALTER TABLE buses ADD COLUMN tags TEXT;
+                    ALTER TABLE rules ADD COLUMN role_arn TEXT;
+                    ALTER TABLE rules ADD COLUMN tags TEXT;
+                    """
+            )
+        }
         return migrator
     }
 }

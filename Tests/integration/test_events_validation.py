@@ -2,7 +2,7 @@
 and hand-made clients send it, without the Python SDK's own checks).
 
 The cases are generated from botocore's `events` model (the data every AWS SDK is generated from), read here
-independently of the server's generated tables: for every constraint of every member, at every depth, of the 15
+independently of the server's generated tables: for every constraint of every member, at every depth, of the 19
 operations PushBridge serves, one request at the boundary (accepted: no SerializationException and no constraint
 violation) and one past it (refused with AWS's code and message); each required member left out; each member given
 the wrong JSON type (SerializationException). What the model allows may still be refused afterwards for
@@ -21,7 +21,8 @@ MODEL = botocore.loaders.Loader().load_service_model("events", "service-2")
 SHAPES = MODEL["shapes"]
 OPERATIONS = [
     "PutEvents", "PutRule", "DescribeRule", "ListRules", "DeleteRule", "EnableRule", "DisableRule", "PutTargets", "RemoveTargets",
-    "ListTargetsByRule", "TestEventPattern", "CreateEventBus", "DescribeEventBus", "ListEventBuses", "DeleteEventBus",
+    "ListTargetsByRule", "TestEventPattern", "CreateEventBus", "DescribeEventBus", "ListEventBuses", "UpdateEventBus", "DeleteEventBus",
+    "ListTagsForResource", "TagResource", "UntagResource",
 ]
 # Values that satisfy a shape's pattern where a run of one letter does not.
 PATTERN_SAMPLES = {

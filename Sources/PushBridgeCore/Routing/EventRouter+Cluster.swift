@@ -21,6 +21,8 @@ extension EventRouter {
     public struct ReconcileSummary: Sendable, Equatable {
         public var busesAdded = 0
         public var busesRemoved = 0
+        /// Buses whose description, settings or tags changed.
+        public var busesChanged = 0
         public var rulesChanged = 0
         public var rulesRemoved = 0
         public var targetsChanged = 0
@@ -46,6 +48,10 @@ extension EventRouter {
         let newBuses = snapshot.buses.filter { !currentBuses.contains($0.name) }
         restoreBuses(newBuses, summary: &recovery)
         summary.busesAdded = newBuses.count
+        let currentByName = Dictionary(current.buses.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let changedBuses = snapshot.buses.filter { currentByName[$0.name].map { current in current != $0 } ?? false }
+        restoreBuses(changedBuses, summary: &recovery)
+        summary.busesChanged = changedBuses.count
         for name in currentBuses.subtracting(wantedBuses) where name != AccountContext.defaultBusName {
             removeBusWithoutRecording(name)
             summary.busesRemoved += 1
@@ -81,7 +87,7 @@ extension EventRouter {
         buses.withLock { buses in
             var snapshot = ConfigurationSnapshot(buses: [], rules: [], targets: [])
             for bus in buses.values.sorted(by: { $0.createdAt < $1.createdAt || ($0.createdAt == $1.createdAt && $0.name < $1.name) }) {
-                snapshot.buses.append(StoredBus(name: bus.name, arn: bus.arn, description: bus.description, createdAt: bus.createdAt))
+                snapshot.buses.append(StoredBus(bus))
                 for name in bus.ruleNames {
                     guard let rule = bus.rules[name] else { continue }
                     snapshot.rules.append(StoredRule(rule))

@@ -31,9 +31,14 @@ extension EventRouter {
 
     func restoreBuses(_ buses: [StoredBus], summary: inout RecoverySummary) {
         self.buses.withLock { known in
-            for stored in buses where known[stored.name] == nil {
-                known[stored.name] = Bus(name: stored.name, arn: stored.arn, description: stored.description, createdAt: stored.createdAt)
-                summary.buses += 1
+            for stored in buses {
+                if known[stored.name] == nil {
+                    known[stored.name] = Bus(stored)
+                    summary.buses += 1
+                } else {
+                    // The default bus exists from the start; the store has it once it was tagged or updated.
+                    known[stored.name]?.adopt(stored)
+                }
             }
         }
     }
@@ -61,6 +66,8 @@ extension EventRouter {
                     eventPattern: stored.eventPattern,
                     state: RuleDefinition.State(rawValue: stored.state) ?? .enabled,
                     description: stored.description,
+                    roleArn: stored.roleArn,
+                    tags: stored.tags,
                     arn: stored.arn,
                     targets: bus.rules[stored.name]?.targets ?? []
                 )

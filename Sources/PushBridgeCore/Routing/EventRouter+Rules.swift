@@ -10,23 +10,44 @@ extension EventRouter {
     public static let maximumRulesPerBus = 300
     public static let maximumBuses = 100
 
-    public func bus(named name: String) -> (name: String, arn: String, description: String?, createdAt: Timestamp)? {
-        buses.withLock { $0[name].map { ($0.name, $0.arn, $0.description, $0.createdAt) } }
+    /// A bus with everything it keeps (its rules aside).
+    public func bus(named name: String) -> StoredBus? {
+        buses.withLock { $0[name].map(StoredBus.init) }
     }
 
     public func busNames() -> [String] { buses.withLock { $0.keys.sorted() } }
 
-    public func createBus(_ name: String, description: String?) throws(AWSServiceError) -> String {
-        try buses.withLock { (buses) throws(AWSServiceError) -> String in
+    public func createBus(
+        _ name: String,
+        description: String?,
+        settings: BusSettings = BusSettings(),
+        tags: [ResourceTag] = []
+    ) throws(AWSServiceError) -> String {
+        let tags = try Self.checkedTags(ResourceTag.merging([], with: tags))
+        return try buses.withLock { (buses) throws(AWSServiceError) -> String in
             guard buses[name] == nil else { throw .resourceAlreadyExists("Event bus \(name) already exists.") }
             guard buses.count < Self.maximumBuses else {
                 throw .limitExceeded("The requested resource exceeds the maximum number allowed: at most \(Self.maximumBuses) event buses.")
             }
             let arn = account.busArn(name)
-            let bus = Bus(name: name, arn: arn, description: description, createdAt: clock.now())
+            let bus = Bus(name: name, arn: arn, description: description, createdAt: clock.now(), settings: settings, tags: tags)
             buses[name] = bus
-            record(.putBus(StoredBus(name: name, arn: arn, description: description, createdAt: bus.createdAt)))
+            record(.putBus(StoredBus(bus)))
             return arn
+        }
+    }
+
+    /// UpdateEventBus: the description and settings become what is given (tags stay); returns the bus as updated.
+    public func updateBus(_ name: String, description: String?, settings: BusSettings) throws(AWSServiceError) -> StoredBus {
+        try buses.withLock { (buses) throws(AWSServiceError) -> StoredBus in
+            guard var bus = buses.removeValue(forKey: name) else { throw .resourceNotFound("Event bus \(name) does not exist.") }
+            defer { buses[name] = bus }
+            bus.description = description
+            bus.settings = settings
+            bus.modifiedAt = clock.now()
+            let stored = StoredBus(bus)
+            record(.putBus(stored))
+            return stored
         }
     }
 
@@ -61,7 +82,9 @@ extension EventRouter {
         bus busName: String,
         eventPattern: String?,
         state ruleState: RuleDefinition.State?,
-        description: String?
+        description: String?,
+        roleArn: String? = nil,
+        tags: [ResourceTag] = []
     ) throws(AWSServiceError) -> RuleDefinition {
         var compiled: EventPattern?
         if let eventPattern {
@@ -80,12 +103,18 @@ extension EventRouter {
                     "The requested resource exceeds the maximum number allowed: an event bus can have at most \(Self.maximumRulesPerBus) rules."
                 )
             }
-            var rule =
-                bus.rules[name]
-                ?? RuleDefinition(name: name, busName: busName, eventPattern: nil, arn: account.ruleArn(name, bus: busName))
+            var rule: RuleDefinition
+            if let existing = bus.rules[name] {
+                rule = existing
+            } else {
+                // Tags are taken when the rule is created only: AWS ignores PutRule's tags on an existing rule.
+                let tags = try Self.checkedTags(ResourceTag.merging([], with: tags))
+                rule = RuleDefinition(name: name, busName: busName, eventPattern: nil, tags: tags, arn: account.ruleArn(name, bus: busName))
+            }
             rule.eventPattern = eventPattern
             if let ruleState { rule.state = ruleState }
             rule.description = description
+            rule.roleArn = roleArn
             if bus.rules[name] == nil { bus.ruleNames.append(name) }
             bus.rules[name] = rule
             bus.matcher.remove(name)

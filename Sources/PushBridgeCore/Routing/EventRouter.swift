@@ -16,6 +16,9 @@ public final class EventRouter: Sendable {
         var arn: String
         var description: String?
         var createdAt: Timestamp
+        var modifiedAt: Timestamp?
+        var settings = BusSettings()
+        var tags: [ResourceTag] = []
         var ruleNames: [String] = []
         var rules: [String: RuleDefinition] = [:]
         var matcher = RuleMatcher<String>()
@@ -276,7 +279,40 @@ extension StoredRule {
             arn: rule.arn,
             eventPattern: rule.eventPattern,
             state: rule.state.rawValue,
-            description: rule.description
+            description: rule.description,
+            roleArn: rule.roleArn,
+            tags: rule.tags
         )
+    }
+}
+
+extension StoredBus {
+    init(_ bus: EventRouter.Bus) {
+        self.init(
+            name: bus.name,
+            arn: bus.arn,
+            description: bus.description,
+            createdAt: bus.createdAt,
+            modifiedAt: bus.modifiedAt,
+            settings: bus.settings,
+            tags: bus.tags
+        )
+    }
+}
+
+extension EventRouter.Bus {
+    /// A bus as the store kept it, before its rules are put back.
+    init(_ stored: StoredBus) {
+        self.init(name: stored.name, arn: stored.arn, description: stored.description, createdAt: stored.createdAt)
+        adopt(stored)
+    }
+
+    /// Takes the stored bus's own fields; its rules and matcher stay.
+    mutating func adopt(_ stored: StoredBus) {
+        description = stored.description
+        createdAt = stored.createdAt
+        modifiedAt = stored.modifiedAt
+        settings = stored.settings
+        tags = stored.tags
     }
 }

@@ -15,6 +15,9 @@ public struct RuleDefinition: Sendable, Equatable {
     public var eventPattern: String?
     public var state: State
     public var description: String?
+    /// Kept and returned, never assumed: PushBridge delivers with its own credentials.
+    public var roleArn: String?
+    public var tags: [ResourceTag]
     public var arn: String
     public var targets: [TargetDefinition]
 
@@ -24,6 +27,8 @@ public struct RuleDefinition: Sendable, Equatable {
         eventPattern: String?,
         state: State = .enabled,
         description: String? = nil,
+        roleArn: String? = nil,
+        tags: [ResourceTag] = [],
         arn: String,
         targets: [TargetDefinition] = []
     ) {
@@ -32,6 +37,8 @@ public struct RuleDefinition: Sendable, Equatable {
         self.eventPattern = eventPattern
         self.state = state
         self.description = description
+        self.roleArn = roleArn
+        self.tags = tags
         self.arn = arn
         self.targets = targets
     }

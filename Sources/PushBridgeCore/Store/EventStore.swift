@@ -60,6 +60,7 @@ public struct MessageKey: Hashable, Sendable {
 
 /// One change of durable state.
 public enum StoreChange: Sendable {
+    /// A bus created, updated or (re)tagged; the default bus is stored only once it has settings or tags.
     case putBus(StoredBus)
     case deleteBus(name: String)
     /// A rule's own fields (its targets are stored one by one); creation order is kept across updates.
@@ -85,12 +86,27 @@ public struct StoredBus: Sendable, Equatable {
     public var arn: String
     public var description: String?
     public var createdAt: Timestamp
+    /// UpdateEventBus's last change; nil until one (the creation time is then the last change).
+    public var modifiedAt: Timestamp?
+    public var settings: BusSettings
+    public var tags: [ResourceTag]
 
-    public init(name: String, arn: String, description: String?, createdAt: Timestamp) {
+    public init(
+        name: String,
+        arn: String,
+        description: String?,
+        createdAt: Timestamp,
+        modifiedAt: Timestamp? = nil,
+        settings: BusSettings = BusSettings(),
+        tags: [ResourceTag] = []
+    ) {
         self.name = name
         self.arn = arn
         self.description = description
         self.createdAt = createdAt
+        self.modifiedAt = modifiedAt
+        self.settings = settings
+        self.tags = tags
     }
 }
 
@@ -101,14 +117,27 @@ public struct StoredRule: Sendable, Equatable {
     public var eventPattern: String?
     public var state: String
     public var description: String?
+    public var roleArn: String?
+    public var tags: [ResourceTag]
 
-    public init(busName: String, name: String, arn: String, eventPattern: String?, state: String, description: String?) {
+    public init(
+        busName: String,
+        name: String,
+        arn: String,
+        eventPattern: String?,
+        state: String,
+        description: String?,
+        roleArn: String? = nil,
+        tags: [ResourceTag] = []
+    ) {
         self.busName = busName
         self.name = name
         self.arn = arn
         self.eventPattern = eventPattern
         self.state = state
         self.description = description
+        self.roleArn = roleArn
+        self.tags = tags
     }
 }
 

@@ -106,5 +106,21 @@ enum PostgresSchema {
                 );
                 """
         ),
+        Migration(
+            version: 3,
+            name: "settings and tags of buses and rules",
+            sql: """
+                -- Kept for the tools that set them; rows written before have none (NULL). tags: JSON text
+                -- [{"Key":…,"Value":…}], as the SQLite journal keeps it.
+                ALTER TABLE buses ADD COLUMN modified_at bigint;
+                ALTER TABLE buses ADD COLUMN kms_key_identifier text;
+                ALTER TABLE buses ADD COLUMN dead_letter_arn text;
+                ALTER TABLE buses ADD COLUMN log_include_detail text;
+                ALTER TABLE buses ADD COLUMN log_level text;
+                ALTER TABLE buses ADD COLUMN tags text;
+                ALTER TABLE rules ADD COLUMN role_arn text;
+                ALTER TABLE rules ADD COLUMN tags text;
+                """
+        ),
     ]
 }

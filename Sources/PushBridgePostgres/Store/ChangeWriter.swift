@@ -29,10 +29,22 @@ struct ChangeWriter {
             switch change {
             case .putBus(let bus):
                 configurationChanged = true
+                let log = bus.settings.logConfig
                 try await run(
                     """
-                    INSERT INTO buses (name, arn, description, created_at) VALUES (\(bus.name), \(bus.arn), \(bus.description), \(bus.createdAt.milliseconds))
-                    ON CONFLICT (name) DO UPDATE SET arn = excluded.arn, description = excluded.description, created_at = excluded.created_at
+                    INSERT INTO buses (
+                        name, arn, description, created_at, modified_at, kms_key_identifier, dead_letter_arn,
+                        log_include_detail, log_level, tags
+                    ) VALUES (
+                        \(bus.name), \(bus.arn), \(bus.description), \(bus.createdAt.milliseconds), \(bus.modifiedAt?.milliseconds),
+                        \(bus.settings.kmsKeyIdentifier), \(bus.settings.deadLetterArn), \(log?.includeDetail), \(log?.level),
+                        \(ResourceTag.storedJSON(bus.tags))
+                    )
+                    ON CONFLICT (name) DO UPDATE SET
+                        arn = excluded.arn, description = excluded.description, created_at = excluded.created_at,
+                        modified_at = excluded.modified_at, kms_key_identifier = excluded.kms_key_identifier,
+                        dead_letter_arn = excluded.dead_letter_arn, log_include_detail = excluded.log_include_detail,
+                        log_level = excluded.log_level, tags = excluded.tags
                     """,
                     on: connection
                 )
@@ -45,10 +57,14 @@ struct ChangeWriter {
                 configurationChanged = true
                 try await run(
                     """
-                    INSERT INTO rules (bus, name, arn, pattern, state, description)
-                    VALUES (\(rule.busName), \(rule.name), \(rule.arn), \(rule.eventPattern), \(rule.state), \(rule.description))
+                    INSERT INTO rules (bus, name, arn, pattern, state, description, role_arn, tags)
+                    VALUES (
+                        \(rule.busName), \(rule.name), \(rule.arn), \(rule.eventPattern), \(rule.state), \(rule.description),
+                        \(rule.roleArn), \(ResourceTag.storedJSON(rule.tags))
+                    )
                     ON CONFLICT (bus, name) DO UPDATE SET
-                        arn = excluded.arn, pattern = excluded.pattern, state = excluded.state, description = excluded.description
+                        arn = excluded.arn, pattern = excluded.pattern, state = excluded.state, description = excluded.description,
+                        role_arn = excluded.role_arn, tags = excluded.tags
                     """,
                     on: connection
                 )

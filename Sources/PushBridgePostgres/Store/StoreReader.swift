@@ -27,14 +27,48 @@ struct StoreReader {
             {
                 configuration.version = version
             }
-            let buses = try await connection.query("SELECT name, arn, description, created_at FROM buses ORDER BY seq", logger: logger)
-            for try await (name, arn, description, createdAt) in buses.decode((String, String, String?, Int64).self) {
-                configuration.buses.append(StoredBus(name: name, arn: arn, description: description, createdAt: Timestamp(milliseconds: createdAt)))
+            let buses = try await connection.query(
+                """
+                SELECT name, arn, description, created_at, modified_at, kms_key_identifier, dead_letter_arn,
+                    log_include_detail, log_level, tags
+                FROM buses ORDER BY seq
+                """,
+                logger: logger
+            )
+            for try await (name, arn, description, createdAt, modifiedAt, kms, deadLetterArn, includeDetail, level, tagsText) in buses.decode(
+                (String, String, String?, Int64, Int64?, String?, String?, String?, String?, String?).self
+            ) {
+                let logConfig = includeDetail == nil && level == nil ? nil : BusSettings.LogConfig(includeDetail: includeDetail, level: level)
+                configuration.buses.append(
+                    StoredBus(
+                        name: name,
+                        arn: arn,
+                        description: description,
+                        createdAt: Timestamp(milliseconds: createdAt),
+                        modifiedAt: modifiedAt.map(Timestamp.init(milliseconds:)),
+                        settings: BusSettings(kmsKeyIdentifier: kms, deadLetterArn: deadLetterArn, logConfig: logConfig),
+                        tags: tags(tagsText, of: "event bus \(name)")
+                    )
+                )
             }
-            let rules = try await connection.query("SELECT bus, name, arn, pattern, state, description FROM rules ORDER BY seq", logger: logger)
-            for try await (bus, name, arn, pattern, state, description) in rules.decode((String, String, String, String?, String, String?).self) {
+            let rules = try await connection.query(
+                "SELECT bus, name, arn, pattern, state, description, role_arn, tags FROM rules ORDER BY seq",
+                logger: logger
+            )
+            for try await (bus, name, arn, pattern, state, description, roleArn, tagsText) in rules.decode(
+                (String, String, String, String?, String, String?, String?, String?).self
+            ) {
                 configuration.rules.append(
-                    StoredRule(busName: bus, name: name, arn: arn, eventPattern: pattern, state: state, description: description)
+                    StoredRule(
+                        busName: bus,
+                        name: name,
+                        arn: arn,
+                        eventPattern: pattern,
+                        state: state,
+                        description: description,
+                        roleArn: roleArn,
+                        tags: tags(tagsText, of: "rule \(bus)/\(name)")
+                    )
                 )
             }
             let targets = try await connection.query("SELECT bus, rule, id, json FROM targets ORDER BY seq", logger: logger)
@@ -43,6 +77,13 @@ struct StoreReader {
             }
             return configuration
         }
+    }
+
+    /// Tags as ``ChangeWriter`` writes them; a row that is not (edited by hand) loses its tags, and says so.
+    private func tags(_ text: String?, of resource: String) -> [ResourceTag] {
+        if let tags = ResourceTag.fromStoredJSON(text) { return tags }
+        logger.error("Tags in PostgreSQL are not valid JSON; they are left out", metadata: ["pb.resource": "\(resource)"])
+        return []
     }
 
     /// Dead letters, oldest first: all of them, or those named by `ids`.

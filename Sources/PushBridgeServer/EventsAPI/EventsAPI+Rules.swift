@@ -34,7 +34,9 @@ extension EventsAPI {
             bus: try parameters.busName(),
             eventPattern: pattern,
             state: state,
-            description: try parameters.string("Description")
+            description: try parameters.string("Description"),
+            roleArn: try parameters.string("RoleArn"),
+            tags: try parameters.tags()
         )
         return ["RuleArn": .string(rule.arn)]
     }
@@ -51,6 +53,7 @@ extension EventsAPI {
         if let pattern = rule.eventPattern { object["EventPattern"] = .string(pattern) }
         object["State"] = .string(rule.state.rawValue)
         if let description = rule.description { object["Description"] = .string(description) }
+        if let roleArn = rule.roleArn { object["RoleArn"] = .string(roleArn) }
         object["EventBusName"] = .string(rule.busName)
         if describe { object["CreatedBy"] = .string(runtime.configuration.account.accountId) }
         return .object(object)

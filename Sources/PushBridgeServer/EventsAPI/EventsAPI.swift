@@ -25,7 +25,11 @@ struct EventsAPI: Sendable {
         "CreateEventBus": { api, body throws(AWSServiceError) in try api.createEventBus(body).jsonText },
         "DescribeEventBus": { api, body throws(AWSServiceError) in try api.describeEventBus(body).jsonText },
         "ListEventBuses": { api, body throws(AWSServiceError) in try api.listEventBuses(body).jsonText },
+        "UpdateEventBus": { api, body throws(AWSServiceError) in try api.updateEventBus(body).jsonText },
         "DeleteEventBus": { api, body throws(AWSServiceError) in try api.deleteEventBus(body).jsonText },
+        "ListTagsForResource": { api, body throws(AWSServiceError) in try api.listTagsForResource(body).jsonText },
+        "TagResource": { api, body throws(AWSServiceError) in try api.tagResource(body).jsonText },
+        "UntagResource": { api, body throws(AWSServiceError) in try api.untagResource(body).jsonText },
     ]
 
     /// AWS's constraints for every operation's input, checked before the operation runs.

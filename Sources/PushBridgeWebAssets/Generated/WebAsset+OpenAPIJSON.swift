@@ -1252,12 +1252,16 @@ extension WebAsset {
               "EnableRule",
               "ListEventBuses",
               "ListRules",
+              "ListTagsForResource",
               "ListTargetsByRule",
               "PutEvents",
               "PutRule",
               "PutTargets",
               "RemoveTargets",
-              "TestEventPattern"
+              "TagResource",
+              "TestEventPattern",
+              "UntagResource",
+              "UpdateEventBus"
             ]
           }
         }

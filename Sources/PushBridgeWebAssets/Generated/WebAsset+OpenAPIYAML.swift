@@ -719,8 +719,8 @@ paths:
         schema:
           type: string
           enum: [CreateEventBus, DeleteEventBus, DeleteRule, DescribeEventBus, DescribeRule, DisableRule, EnableRule,
-                 ListEventBuses, ListRules, ListTargetsByRule, PutEvents, PutRule, PutTargets, RemoveTargets,
-                 TestEventPattern]
+                 ListEventBuses, ListRules, ListTagsForResource, ListTargetsByRule, PutEvents, PutRule, PutTargets,
+                 RemoveTargets, TagResource, TestEventPattern, UntagResource, UpdateEventBus]
     post:
       tags: [console]
       operationId: eventsAPI

@@ -19,7 +19,11 @@ extension ServiceModel {
             "CreateEventBus": "CreateEventBusRequest",
             "DescribeEventBus": "DescribeEventBusRequest",
             "ListEventBuses": "ListEventBusesRequest",
+            "UpdateEventBus": "UpdateEventBusRequest",
             "DeleteEventBus": "DeleteEventBusRequest",
+            "ListTagsForResource": "ListTagsForResourceRequest",
+            "TagResource": "TagResourceRequest",
+            "UntagResource": "UntagResourceRequest",
         ],
         shapes: [
             "AppSyncParameters": .structure([.init("GraphQLOperation", "GraphQLOperation", required: false)]),
@@ -72,6 +76,7 @@ extension ServiceModel {
             "LimitMin1": .integer(range: .init(min: 1, max: nil)),
             "ListEventBusesRequest": .structure([.init("NamePrefix", "EventBusName", required: false), .init("NextToken", "NextToken", required: false), .init("Limit", "LimitMax100", required: false)]),
             "ListRulesRequest": .structure([.init("NamePrefix", "RuleName", required: false), .init("EventBusName", "EventBusNameOrArn", required: false), .init("NextToken", "NextToken", required: false), .init("Limit", "LimitMax100", required: false)]),
+            "ListTagsForResourceRequest": .structure([.init("ResourceARN", "Arn", required: true)]),
             "ListTargetsByRuleRequest": .structure([.init("Rule", "RuleName", required: true), .init("EventBusName", "EventBusNameOrArn", required: false), .init("NextToken", "NextToken", required: false), .init("Limit", "LimitMax100", required: false)]),
             "LogConfig": .structure([.init("IncludeDetail", "IncludeDetail", required: false), .init("Level", "Level", required: false)]),
             "MaximumEventAgeInSeconds": .integer(range: .init(min: 60, max: 86400)),
@@ -129,7 +134,9 @@ extension ServiceModel {
             "StringList": .list(member: "String", length: .init(min: nil, max: nil), sensitive: false),
             "Tag": .structure([.init("Key", "TagKey", required: true), .init("Value", "TagValue", required: true)]),
             "TagKey": .string(length: .init(min: 1, max: 128), pattern: nil, enumValues: nil, sensitive: false),
+            "TagKeyList": .list(member: "TagKey", length: .init(min: nil, max: nil), sensitive: false),
             "TagList": .list(member: "Tag", length: .init(min: nil, max: nil), sensitive: false),
+            "TagResourceRequest": .structure([.init("ResourceARN", "Arn", required: true), .init("Tags", "TagList", required: true)]),
             "TagValue": .string(length: .init(min: 0, max: 256), pattern: nil, enumValues: nil, sensitive: false),
             "Target": .structure([.init("Id", "TargetId", required: true), .init("Arn", "TargetArn", required: true), .init("RoleArn", "RoleArn", required: false), .init("Input", "TargetInput", required: false), .init("InputPath", "TargetInputPath", required: false), .init("InputTransformer", "InputTransformer", required: false), .init("KinesisParameters", "KinesisParameters", required: false), .init("RunCommandParameters", "RunCommandParameters", required: false), .init("EcsParameters", "EcsParameters", required: false), .init("BatchParameters", "BatchParameters", required: false), .init("SqsParameters", "SqsParameters", required: false), .init("HttpParameters", "HttpParameters", required: false), .init("RedshiftDataParameters", "RedshiftDataParameters", required: false), .init("SageMakerPipelineParameters", "SageMakerPipelineParameters", required: false), .init("DeadLetterConfig", "DeadLetterConfig", required: false), .init("RetryPolicy", "RetryPolicy", required: false), .init("AppSyncParameters", "AppSyncParameters", required: false)]),
             "TargetArn": .string(length: .init(min: 1, max: 1600), pattern: nil, enumValues: nil, sensitive: false),
@@ -143,6 +150,8 @@ extension ServiceModel {
             "TraceHeader": .string(length: .init(min: 1, max: 500), pattern: nil, enumValues: nil, sensitive: false),
             "TransformerInput": .string(length: .init(min: 1, max: 8192), pattern: nil, enumValues: nil, sensitive: false),
             "TransformerPaths": .map(key: "InputTransformerPathKey", value: "TargetInputPath", length: .init(min: nil, max: 100)),
+            "UntagResourceRequest": .structure([.init("ResourceARN", "Arn", required: true), .init("TagKeys", "TagKeyList", required: true)]),
+            "UpdateEventBusRequest": .structure([.init("Name", "EventBusName", required: false), .init("KmsKeyIdentifier", "KmsKeyIdentifier", required: false), .init("Description", "EventBusDescription", required: false), .init("DeadLetterConfig", "DeadLetterConfig", required: false), .init("LogConfig", "LogConfig", required: false)]),
         ]
     )
 }
