@@ -201,7 +201,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PushBridgeSQLiteTests",
-            dependencies: ["PushBridgeSQLite", "PushBridgeCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PushBridgeSQLite", "PushBridgeCore", .product(name: "Logging", package: "swift-log"),
+                // Writes a database as an older schema version left it, to test the upgrade.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
