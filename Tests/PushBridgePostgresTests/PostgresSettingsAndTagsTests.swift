@@ -68,7 +68,11 @@ struct PostgresSettingsAndTagsTests {
     func upgradeFromVersion2() async throws {
         try await TestPostgres.withDatabase { url in
             let applied = try await TestPostgres.withClient(url) { client in
-                let applied = try await SchemaMigrator.migrate(client, migrations: Array(PostgresSchema.migrations.prefix(2)), logger: TestPostgres.logger)
+                let applied = try await SchemaMigrator.migrate(
+                    client,
+                    migrations: Array(PostgresSchema.migrations.prefix(2)),
+                    logger: TestPostgres.logger
+                )
                 try await client.query(
                     "INSERT INTO buses (name, arn, description, created_at) VALUES ('orders', 'arn:b', NULL, 1000)",
                     logger: TestPostgres.logger

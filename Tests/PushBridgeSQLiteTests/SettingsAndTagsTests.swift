@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import PushBridgeCore
 import Testing
@@ -81,7 +82,9 @@ struct SettingsAndTagsTests {
             }
             let recovered = try recoverAfterRestart(directory)
             #expect(recovered.buses == [StoredBus(name: "orders", arn: "arn:b", description: "Orders", createdAt: Timestamp(milliseconds: 1000))])
-            #expect(recovered.rules == [StoredRule(busName: "orders", name: "r", arn: "arn:r", eventPattern: nil, state: "DISABLED", description: nil)])
+            #expect(
+                recovered.rules == [StoredRule(busName: "orders", name: "r", arn: "arn:r", eventPattern: nil, state: "DISABLED", description: nil)]
+            )
 
             var bus = recovered.buses[0]
             bus.tags = [ResourceTag(key: "k", value: "v")]

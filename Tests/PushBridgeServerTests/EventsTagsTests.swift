@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import PushBridgeCore
 import PushBridgeJSON
 import PushBridgeServer
@@ -72,7 +74,7 @@ import Testing
             let updated = try await Self.call(server, "UpdateEventBus", ["Name": "orders", "LogConfig": ["Level": "ERROR"]])
             #expect(updated["Arn"]?.stringValue == Self.busArn)
             #expect(updated["LogConfig"] == ["Level": "ERROR"])
-            let described = try await Self.call(server, "DescribeEventBus", ["Name": Self.busArn])
+            let described = try await Self.call(server, "DescribeEventBus", ["Name": .string(Self.busArn)])
             #expect(described["KmsKeyIdentifier"] == nil && described["DeadLetterConfig"] == nil && described["Description"] == nil)
             #expect(described["LogConfig"] == ["Level": "ERROR"])
             let created = try #require(Self.seconds(described["CreationTime"]))

@@ -49,7 +49,7 @@ extension EventRouter {
         restoreBuses(newBuses, summary: &recovery)
         summary.busesAdded = newBuses.count
         let currentByName = Dictionary(current.buses.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let changedBuses = snapshot.buses.filter { currentByName[$0.name].map { current in current != $0 } ?? false }
+        let changedBuses = snapshot.buses.filter { wanted in currentByName[wanted.name].map { $0 != wanted } ?? false }
         restoreBuses(changedBuses, summary: &recovery)
         summary.busesChanged = changedBuses.count
         for name in currentBuses.subtracting(wantedBuses) where name != AccountContext.defaultBusName {

@@ -261,7 +261,8 @@ public final class ClusterNode: Service, Sendable {
                 "Applied configuration changed on another node",
                 metadata: [
                     "pb.config_version": "\(snapshot.version)", "pb.buses_added": "\(summary.busesAdded)",
-                    "pb.buses_removed": "\(summary.busesRemoved)", "pb.buses_changed": "\(summary.busesChanged)", "pb.rules_changed": "\(summary.rulesChanged)",
+                    "pb.buses_removed": "\(summary.busesRemoved)", "pb.buses_changed": "\(summary.busesChanged)",
+                    "pb.rules_changed": "\(summary.rulesChanged)",
                     "pb.rules_removed": "\(summary.rulesRemoved)", "pb.targets_changed": "\(summary.targetsChanged)",
                     "pb.targets_removed": "\(summary.targetsRemoved)",
                 ]
