@@ -175,6 +175,29 @@ import Testing
         }
     }
 
+    @Test func theRulesFileTakesTheSameMembers() async throws {
+        let path = NSTemporaryDirectory() + "pushbridge-rules-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file: JSONValue = [
+            "EventBuses": [Self.createBus],
+            "Rules": [
+                [
+                    "Name": "Shipped", "EventBusName": "orders", "EventPattern": ["source": ["shop"]],
+                    "RoleArn": "arn:aws:iam::000000000000:role/events", "Tags": [["Key": "owner", "Value": "ops"]],
+                ]
+            ],
+        ]
+        try file.jsonText.write(toFile: path, atomically: true, encoding: .utf8)
+        let withRulesFile: (inout ServerConfiguration) -> Void = { $0.rulesFile = path }
+        try await withPushBridgeServer(configure: withRulesFile) { server in
+            #expect(try await Self.tags(server, Self.busArn) == ["team": "shop", "env": "prod"])
+            #expect(try await Self.tags(server, Self.ruleArn) == ["owner": "ops"])
+            #expect(try await Self.call(server, "DescribeEventBus", ["Name": "orders"])["KmsKeyIdentifier"] == "alias/orders")
+            let rule = try await Self.call(server, "DescribeRule", ["Name": "Shipped", "EventBusName": "orders"])
+            #expect(rule["RoleArn"] == "arn:aws:iam::000000000000:role/events")
+        }
+    }
+
     @Test func settingsTagsAndRoleArnSurviveARestart() async throws {
         try await DurabilityTests.withDataDirectory { directory in
             try await withPushBridgeServer(configure: DurabilityTests.durable(directory)) { server in

@@ -8,7 +8,7 @@ import PushBridgeJSON
 /// PutTargets), so the file can express exactly what the API can, with the same validation:
 ///
 ///     {
-///       "EventBuses": [{ "Name": "orders" }],
+///       "EventBuses": [{ "Name": "orders", "Tags": [{ "Key": "team", "Value": "shop" }] }],
 ///       "Rules": [{
 ///         "Name": "OrderShipped", "EventBusName": "orders",
 ///         "EventPattern": { "source": ["shop"], "detail": { "status": ["shipped"] } },
