@@ -175,6 +175,19 @@ import Testing
         }
     }
 
+    @Test func aRequestWithTensOfThousandsOfTagsIsRefusedPromptly() async throws {
+        try await withPushBridgeServer { server in
+            _ = try await Self.call(server, "CreateEventBus", ["Name": "orders"])
+            // Just under the body limit; the model bounds no tag list. Merging them by key must not be quadratic.
+            let many = JSONValue.array((0..<30_000).map { ["Key": .string("k\($0)"), "Value": ""] })
+            let started = ContinuousClock.now
+            #expect(try await Self.failure(server, "TagResource", ["ResourceARN": .string(Self.busArn), "Tags": many]) == "LimitExceededException")
+            #expect(try await Self.failure(server, "CreateEventBus", ["Name": "other", "Tags": many]) == "LimitExceededException")
+            #expect(ContinuousClock.now - started < .seconds(20))
+            #expect(try await Self.tags(server, Self.busArn) == [:])
+        }
+    }
+
     @Test func theRulesFileTakesTheSameMembers() async throws {
         let path = NSTemporaryDirectory() + "pushbridge-rules-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: path) }

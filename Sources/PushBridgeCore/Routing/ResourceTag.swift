@@ -15,13 +15,16 @@ public struct ResourceTag: Sendable, Hashable {
     public static let maximumPerResource = 50
 
     /// `tags` with `added` merged in: a new key is appended, an existing key takes the new value in its place
-    /// (AWS's TagResource). A key repeated in `added` keeps its last value.
+    /// (AWS's TagResource). A key repeated in `added` keeps its last value. Linear: the model bounds no tag list,
+    /// so a request may carry tens of thousands before the quota refuses them.
     public static func merging(_ tags: [ResourceTag], with added: [ResourceTag]) -> [ResourceTag] {
         var merged = tags
+        var index = Dictionary(merged.enumerated().map { ($0.element.key, $0.offset) }, uniquingKeysWith: { _, last in last })
         for tag in added {
-            if let index = merged.firstIndex(where: { $0.key == tag.key }) {
-                merged[index].value = tag.value
+            if let position = index[tag.key] {
+                merged[position].value = tag.value
             } else {
+                index[tag.key] = merged.count
                 merged.append(tag)
             }
         }
