@@ -113,14 +113,25 @@ final class FakeDeliverer: TargetDeliverer {
     private let state: Mutex<State>
     private let failure: DeliveryFailure
     let maximumConcurrency: Int
+    /// Whether it also delivers at once, outside the queue (as WebSocket fan-out does).
+    let deliversAtOnce: Bool
 
-    init(failures: Int = 0, failure: DeliveryFailure = retryable, maximumConcurrency: Int = 1) {
+    init(failures: Int = 0, failure: DeliveryFailure = retryable, maximumConcurrency: Int = 1, deliversAtOnce: Bool = false) {
         self.state = Mutex(State(failuresLeft: failures))
         self.failure = failure
         self.maximumConcurrency = maximumConcurrency
+        self.deliversAtOnce = deliversAtOnce
     }
 
     func deliver(_ message: DeliveryMessage) async -> DeliveryOutcome {
+        call(message)
+    }
+
+    func deliverAtOnce(_ message: DeliveryMessage) -> DeliveryOutcome? {
+        deliversAtOnce ? call(message) : nil
+    }
+
+    private func call(_ message: DeliveryMessage) -> DeliveryOutcome {
         state.withLock { state in
             state.calls.append(message)
             if state.failuresLeft > 0 {

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import PushBridgePostgres
@@ -6,21 +7,22 @@ import Testing
 struct TimeoutTests {
     @Test("A timeout returns on time even when the operation ignores its cancellation (a query on a dropped connection)")
     func doesNotWaitForTheOperation() async throws {
-        let clock = ContinuousClock()
-        let started = clock.now
+        // The operation stays suspended until the test ends it, whatever cancellation says; the timeout must return
+        // while it is still suspended. (Against the wall clock this was flaky: a loaded machine delays timers.)
+        let operation = SuspendedOperation()
+        // Should the timeout wait for the operation after all, this ends it, and the expectation below fails.
+        let fallback = Task.detached {
+            try? await Task.sleep(for: .seconds(60))
+            operation.end()
+        }
         await #expect(throws: CommitTimeout.self) {
             try await withTimeout(.milliseconds(100)) {
-                // Resumed only after 30 s, whatever cancellation says.
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    Task.detached {
-                        try? await Task.sleep(for: .seconds(30))
-                        continuation.resume()
-                    }
-                }
+                await operation.suspend()
             }
         }
-        // Far below the operation's 30 s; not tight, since the whole suite shares two cores' cooperative threads.
-        #expect(clock.now - started < .seconds(15))
+        #expect(!operation.hasEnded, "the timeout waited for the operation")
+        operation.end()
+        fallback.cancel()
     }
 
     @Test("An operation that finishes in time gives its value or its error")
@@ -30,4 +32,29 @@ struct TimeoutTests {
         struct Failure: Error {}
         await #expect(throws: Failure.self) { try await withTimeout(.seconds(5)) { throw Failure() } }
     }
+}
+
+/// An operation that stays suspended until ``end()``, as a query on a dropped connection that ignores cancellation.
+private final class SuspendedOperation: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<Void, Never>?, ended: Bool)>((nil, false))
+
+    func suspend() async {
+        await withCheckedContinuation { continuation in
+            let endedAlready = state.withLock { state in
+                state.continuation = continuation
+                return state.ended
+            }
+            if endedAlready { end() }
+        }
+    }
+
+    func end() {
+        let continuation = state.withLock { state in
+            defer { state = (nil, true) }
+            return state.continuation
+        }
+        continuation?.resume()
+    }
+
+    var hasEnded: Bool { state.withLock { $0.ended } }
 }

@@ -76,6 +76,7 @@ public final class DeliveryQueue: Sendable {
 
     public func enqueue(_ message: DeliveryMessage) -> Bool {
         guard !closed.load(ordering: .relaxed) else { return false }
+        if deliveredAtOnce(message, reserved: false) { return true }
         let bytes = message.event.estimatedBytes
         guard budget.reserve(bytes) else { return false }
         let accepted = state.withLock { $0.enqueue(message) }
@@ -103,9 +104,24 @@ public final class DeliveryQueue: Sendable {
     /// Queues a message whose place was reserved; false only when the queue closed meanwhile (what was reserved
     /// is given back).
     public func enqueue(reserved message: DeliveryMessage) -> Bool {
+        if deliveredAtOnce(message, reserved: true) { return true }
         let accepted = state.withLock { $0.enqueue(message, reserved: true) }
         if accepted { signal.signal() } else { budget.release(message.event.estimatedBytes) }
         return accepted
+    }
+
+    /// The fast path: a deliverer that never waits delivers a message in its producer's pass when nothing is
+    /// queued ahead of it, with no wake-up of the worker. Anything else, a failure included, takes the queue, so
+    /// retries, the DLQ and per-target order stay the queue's.
+    private func deliveredAtOnce(_ message: DeliveryMessage, reserved: Bool) -> Bool {
+        let deliverer = self.deliverer.withLock { $0 }
+        guard state.withLock({ $0.acceptsDeliveryAtOnce }),
+            case .delivered = deliverer.deliverAtOnce(message)
+        else { return false }
+        withState { $0.deliveredAtOnce(message, reserved: reserved) }
+        if reserved { budget.release(message.event.estimatedBytes) }
+        observer.delivered(message, latency: clock.now() - message.event.ingestedAt)
+        return true
     }
 
     /// Sets where dead letters of this target are also sent (`DeadLetterConfig.Arn`), or nil for the built-in DLQ only.

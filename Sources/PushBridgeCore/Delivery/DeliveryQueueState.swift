@@ -129,6 +129,19 @@ public struct DeliveryQueueState: ~Copyable {
         }
     }
 
+    /// Whether a new message may skip the queue, delivered by its producer at once: the queue is open and nothing
+    /// is ready or in flight ahead of it (a message waiting for its retry does not hold back newer ones here either).
+    public var acceptsDeliveryAtOnce: Bool { !isClosed && ready.isEmpty && inFlight.isEmpty }
+
+    /// Counts a message delivered at once (it never entered the queue); with `reserved`, gives back the place
+    /// ``reservePlace()`` promised it.
+    public mutating func deliveredAtOnce(_ message: DeliveryMessage, reserved: Bool) {
+        if reserved { cancelReservedPlace() }
+        counters.enqueued += 1
+        counters.delivered += 1
+        record(message, .delivered(message.key))
+    }
+
     /// Takes up to `maximum` messages for delivery, making them invisible until `now + visibilityTimeout`.
     /// Due retries become ready first; expired leases are handled by ``promoteDue(now:random:deadLetterId:)``.
     public mutating func receive(now: Timestamp, maximum: Int) -> [Lease] {

@@ -1,6 +1,6 @@
 /// Where a WebSocket-target message goes besides this process's own subscribers: in cluster mode, the other
 /// nodes, which push it to theirs. ``relay(audience:key:frame:)`` is called once per message, in delivery order,
-/// from the target's queue (one delivery at a time), and must not wait.
+/// from the target's queue or, when nothing is queued ahead, from the producer of the message; it must not wait.
 public protocol FanOutRelay: Sendable {
     func relay(audience: WebSocketAudience, key: String, frame: String)
 }

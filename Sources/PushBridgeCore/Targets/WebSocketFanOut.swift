@@ -29,6 +29,16 @@ public struct WebSocketFanOut: TargetDeliverer {
     }
 
     public func deliver(_ message: DeliveryMessage) async -> DeliveryOutcome {
+        deliverNow(message)
+    }
+
+    /// Fan-out never waits: the queue lets the producer deliver at once when nothing is queued ahead, which saves
+    /// each event a wake-up of the queue's worker and a hop back to the sockets' event loop.
+    public func deliverAtOnce(_ message: DeliveryMessage) -> DeliveryOutcome? {
+        deliverNow(message)
+    }
+
+    private func deliverNow(_ message: DeliveryMessage) -> DeliveryOutcome {
         guard let key = message.routingKey else {
             return .failed(.invalidParameter("The event has no subscription key at the target's path parameter."))
         }

@@ -180,6 +180,28 @@ struct DeliveryQueueStateStoreTests {
         #expect(state.takeChanges().isEmpty)
     }
 
+    @Test("Delivery at once: only an open queue with nothing ready or in flight allows it; it counts and records the delivery")
+    func deliveryAtOnce() throws {
+        var state = makeState(capacity: 2)
+        #expect(state.acceptsDeliveryAtOnce == true)
+        let message = makeJournaledMessage(makeEvent(id: "e1"))
+        #expect(state.reservePlace() == true)
+        state.deliveredAtOnce(message, reserved: true)
+        #expect(state.freeCapacity == 2)
+        #expect(state.counters.enqueued == 1)
+        #expect(state.counters.delivered == 1)
+        #expect(state.takeChanges().map(\.summary) == ["delivered e1 \(testTarget)"])
+
+        #expect(state.enqueue(makeJournaledMessage(makeEvent(id: "e2"))) == true)
+        #expect(state.acceptsDeliveryAtOnce == false)  // ready ahead
+        let lease = try #require(state.receive(now: t0, maximum: 1).first)
+        #expect(state.acceptsDeliveryAtOnce == false)  // in flight ahead
+        _ = fail(&state, lease, at: t0)
+        #expect(state.acceptsDeliveryAtOnce == true)  // only waiting for its retry
+        _ = state.drainAll(failure: nonRetryable, now: t0, deadLetterId: ids.next)
+        #expect(state.acceptsDeliveryAtOnce == false)  // closed
+    }
+
     // MARK: Restore
 
     @Test("Restore puts a message with a retry time among the waiting and one without among the ready, past capacity")

@@ -14,27 +14,47 @@ struct RequestValidator: Sendable {
     func validate(_ body: JSONValue, operation: String) throws(AWSServiceError) {
         guard let input = model.operations[operation] else { return }
         var violations: [String] = []
-        try check(body, shape: input, path: "", violations: &violations)
+        var path: [PathComponent] = []
+        try check(body, shape: input, path: &path, violations: &violations)
         guard !violations.isEmpty else { return }
         let plural = violations.count == 1 ? "" : "s"
         throw .validation("\(violations.count) validation error\(plural) detected: " + violations.joined(separator: "; "))
     }
 
-    private func check(_ value: JSONValue, shape name: String, path: String, violations: inout [String]) throws(AWSServiceError) {
+    /// A step of the path to a member, printed only for a violation (`targets.1.member.id`): PutEvents passes every
+    /// request through here, and printing the path of each member it visits cost every request.
+    private enum PathComponent {
+        case member(String)
+        case element(Int)
+    }
+
+    private static func text(_ path: [PathComponent]) -> String {
+        var text = ""
+        for component in path {
+            switch component {
+            case .member(let name): text += text.isEmpty ? lowerFirst(name) : "." + lowerFirst(name)
+            case .element(let index): text += ".\(index + 1).member"
+            }
+        }
+        return text
+    }
+
+    private func check(_ value: JSONValue, shape name: String, path: inout [PathComponent], violations: inout [String]) throws(AWSServiceError) {
         guard let shape = model.shapes[name] else { return }
         if case .null = value { return }
         switch shape {
         case .structure(let members):
             guard case .object(let object) = value else { throw typeMismatch(value, expected: name) }
             for member in members {
-                let memberPath = path.isEmpty ? Self.lowerFirst(member.name) : path + "." + Self.lowerFirst(member.name)
+                path.append(.member(member.name))
+                defer { path.removeLast() }
                 guard let memberValue = object[member.name], !memberValue.isNull else {
                     if member.required {
-                        violations.append("Value null at '\(memberPath)' failed to satisfy constraint: Member must not be null")
+                        violations.append("Value null at '\(Self.text(path))' failed to satisfy constraint: Member must not be null")
                     }
                     continue
                 }
-                try check(memberValue, shape: member.shape, path: memberPath, violations: &violations)
+                try check(memberValue, shape: member.shape, path: &path, violations: &violations)
             }
         case .list(let member, let length, let sensitive):
             guard case .array(let elements) = value else { throw typeMismatch(value, expected: name) }
@@ -45,7 +65,9 @@ struct RequestValidator: Sendable {
                 for constraint in lengthViolations { violations.append(Self.violation(rendered, path, constraint)) }
             }
             for (index, element) in elements.enumerated() {
-                try check(element, shape: member, path: "\(path).\(index + 1).member", violations: &violations)
+                path.append(.element(index))
+                defer { path.removeLast() }
+                try check(element, shape: member, path: &path, violations: &violations)
             }
         case .map(let key, let valueShape, let length):
             guard case .object(let object) = value else { throw typeMismatch(value, expected: name) }
@@ -125,9 +147,9 @@ struct RequestValidator: Sendable {
         return []
     }
 
-    private static func violation(_ rendered: String?, _ path: String, _ constraint: String) -> String {
+    private static func violation(_ rendered: String?, _ path: [PathComponent], _ constraint: String) -> String {
         let value = rendered.map { "'\($0)'" }.map { "Value \($0) at" } ?? "Value at"
-        return "\(value) '\(path)' failed to satisfy constraint: \(constraint)"
+        return "\(value) '\(text(path))' failed to satisfy constraint: \(constraint)"
     }
 
     /// A list as AWS prints it: strings and numbers as themselves, a list of structures as `[ShapeName]`.
