@@ -40,6 +40,8 @@ final class LoadRun: @unchecked Sendable {
     var plannedSeqs = 0
     var bits: [[UInt64]] = []
     var unique = 0
+    /// Unique deliveries per node (the port a subscriber connected to).
+    var uniqueByNode: [Int]
     var duplicates = 0
     var strayFrames = 0
     var slowFrames = 0
@@ -85,6 +87,7 @@ final class LoadRun: @unchecked Sendable {
         self.channels = Array(repeating: nil, count: subscriberCount)
         self.ready = Array(repeating: false, count: subscriberCount)
         self.warmSeen = Array(repeating: false, count: subscriberCount)
+        self.uniqueByNode = Array(repeating: 0, count: wire.ports.count)
     }
 
     var entityCount: Int {
@@ -114,7 +117,8 @@ final class LoadRun: @unchecked Sendable {
         let wire = self.wire
         let run = self
         var headers = HTTPHeaders()
-        headers.add(name: "Host", value: wire.hostHeader)
+        let port = wire.port(ofConnection: index)
+        headers.add(name: "Host", value: wire.hostHeader(port: port))
         headers.add(name: "Content-Length", value: "0")
         let requestHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: wire.subscribeURI(entity: entity), headers: headers)
         ClientBootstrap(group: loop)
@@ -143,7 +147,7 @@ final class LoadRun: @unchecked Sendable {
                     }
                 }
             }
-            .connect(host: wire.host, port: wire.port)
+            .connect(host: wire.host, port: port)
             .whenFailure { _ in run.handshakeFinished(index: index, channel: nil, upgraded: false) }
     }
 
@@ -217,6 +221,7 @@ final class LoadRun: @unchecked Sendable {
         }
         bits[index][word] |= bit
         unique += 1
+        uniqueByNode[index % uniqueByNode.count] += 1
         let now = monotonicNanos()
         latency.record(now > nanos ? (now - nanos) / 1000 : 0)
         if firstDelivery == 0 { firstDelivery = now }
@@ -249,7 +254,7 @@ final class LoadRun: @unchecked Sendable {
                     try channel.pipeline.syncOperations.addHandler(PublisherHandler(index: index, run: run))
                 }
             }
-            .connect(host: wire.host, port: wire.port)
+            .connect(host: wire.host, port: wire.port(ofConnection: index))
             .map { channel in
                 run.publishers[index] = channel
                 run.idlePublishers.append(index)
@@ -279,7 +284,12 @@ final class LoadRun: @unchecked Sendable {
     private func send(_ item: Pending, on publisher: Int) {
         guard let channel = publishers[publisher] else { return }
         let marks = (0..<entriesPerPublish).map { _ in Wire.mark(seq: item.seq, nanos: item.due) }
-        let (head, body) = wire.publishRequest(entity: entityName(item.entity), marks: marks, allocator: channel.allocator)
+        let (head, body) = wire.publishRequest(
+            entity: entityName(item.entity),
+            marks: marks,
+            port: wire.port(ofConnection: publisher),
+            allocator: channel.allocator
+        )
         inFlight[publisher] = item
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)

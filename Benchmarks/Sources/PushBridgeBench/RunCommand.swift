@@ -27,9 +27,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Scenario: ingest, broadcast, routing, idle, slow.") var scenario: Scenario
     @Option(help: "A name for the result row (defaults to the scenario).") var label: String?
     @Option(help: "Server host (loopback only).") var host = "127.0.0.1"
-    @Option(help: "Server port.") var port: Int
+    @Option(help: "Server port; repeat it for several nodes (connection i goes to the i-th port, round robin).")
+    var port: [Int]
     @Option(help: "PushBridge stage (socket path).") var stage = "dev"
-    @Option(help: "PID of the server process whose CPU and RSS are read from /proc.") var serverPid: Int32?
+    @Option(help: "PID of a server process whose CPU and RSS are read from /proc; repeat it per node, in --port order.")
+    var serverPid: [Int32] = []
+    @Option(help: "PID of PostgreSQL's postmaster: its CPU and its children's is read from /proc.") var postgresPid: Int32?
     @Option(help: "WebSocket subscribers.") var connections = 0
     @Option(help: "Offered publish rate, messages per second.") var rate: Double = 100
     @Option(help: "Seconds of measured publishing.") var duration: Double = 5
@@ -49,6 +52,12 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("rate and duration must be positive (duration ≤ 600 s), connections ≤ 60000")
         }
         guard entries >= 1, entries <= 10 else { throw ValidationError("--entries is 1…10") }
+        guard !port.isEmpty, port.count <= 16, port.allSatisfy({ (1...65535).contains($0) }) else {
+            throw ValidationError("--port is 1…65535, given once per node (at most 16)")
+        }
+        guard serverPid.isEmpty || serverPid.count == port.count else {
+            throw ValidationError("give --server-pid once per --port, or not at all")
+        }
     }
 
     func run() async throws {
@@ -89,7 +98,7 @@ struct RunCommand: AsyncParsableCommand {
         let wire = Wire(
             kind: system,
             host: host,
-            port: port,
+            ports: port,
             stage: stage,
             padding: String(repeating: "x", count: padding)
         )
@@ -112,6 +121,8 @@ struct RunCommand: AsyncParsableCommand {
         result.rate = rate
         result.durationSeconds = duration
         result.entries = run.entriesPerPublish
+        result.nodes = port.count
+        let serverPid = self.serverPid.first
         let rssBefore = serverPid.flatMap(Proc.residentKB)
 
         // Subscribers.
@@ -172,7 +183,8 @@ struct RunCommand: AsyncParsableCommand {
         if scenario == .slow { try await loop.submit { run.stall(0) }.get() }
         let count = max(1, Int((rate * duration).rounded()))
         let measuredRate = rate
-        let cpuStart = serverPid.flatMap(Proc.cpuSeconds)
+        let cpuStart = Proc.cpuSeconds(pids: self.serverPid)
+        let postgresStart = postgresPid.flatMap(Proc.treeCPUSeconds)
         let generatorStart = Proc.cpuSeconds(pid: Proc.selfPID)
         let rssStart = serverPid.flatMap(Proc.residentKB)
         var rssPeak = rssStart ?? 0
@@ -193,7 +205,8 @@ struct RunCommand: AsyncParsableCommand {
             until: { run.measurementComplete }
         )
         let finished = monotonicNanos()
-        let cpuEnd = serverPid.flatMap(Proc.cpuSeconds)
+        let cpuEnd = Proc.cpuSeconds(pids: self.serverPid)
+        let postgresEnd = postgresPid.flatMap(Proc.treeCPUSeconds)
         let generatorEnd = Proc.cpuSeconds(pid: Proc.selfPID)
         let rssEnd = serverPid.flatMap(Proc.residentKB)
         if !complete { log("measured phase did not complete within \(duration + drainTimeout) s") }
@@ -203,6 +216,7 @@ struct RunCommand: AsyncParsableCommand {
             var slowClosed: Bool
             var firstDelivery, lastDelivery, lastResponse: UInt64
             var latency, requestLatency: Histogram<UInt64>
+            var uniqueByNode: [Int]
         }
         let snapshot = try await loop.submit {
             Snapshot(
@@ -222,7 +236,8 @@ struct RunCommand: AsyncParsableCommand {
                 lastDelivery: run.lastDelivery,
                 lastResponse: run.lastResponse,
                 latency: run.latency,
-                requestLatency: run.requestLatency
+                requestLatency: run.requestLatency,
+                uniqueByNode: run.uniqueByNode
             )
         }.get()
         try await loop.flatSubmit { run.closeAll() }.get()
@@ -235,8 +250,16 @@ struct RunCommand: AsyncParsableCommand {
         result.closedByServer = snapshot.closed
         result.stray = snapshot.stray
         if let cpuStart, let cpuEnd {
-            result.serverCPUSeconds = cpuEnd - cpuStart
-            result.serverCPUPercent = (cpuEnd - cpuStart) / window * 100
+            let spent = zip(cpuEnd, cpuStart).map { $0 - $1 }
+            result.serverCPUSeconds = spent.reduce(0, +)
+            result.serverCPUPercent = spent.reduce(0, +) / window * 100
+            if spent.count > 1 { result.serverCPUSecondsByNode = spent }
+        }
+        if let postgresStart, let postgresEnd {
+            result.postgresCPUSeconds = postgresEnd - postgresStart
+            if snapshot.accepted > 0 {
+                result.postgresCPUPerEventUs = (postgresEnd - postgresStart) * 1e6 / Double(snapshot.accepted * run.entriesPerPublish)
+            }
         }
         if let generatorStart, let generatorEnd {
             result.generatorCPUPercent = (generatorEnd - generatorStart) / window * 100
@@ -277,6 +300,14 @@ struct RunCommand: AsyncParsableCommand {
         result.maxUs = Double(snapshot.latency.max)
         if let cpu = result.serverCPUSeconds, snapshot.unique > 0 {
             result.cpuPerDeliveryUs = cpu * 1e6 / Double(snapshot.unique)
+        }
+        if port.count > 1 {
+            result.deliveredByNode = snapshot.uniqueByNode
+            if let byNode = result.serverCPUSecondsByNode {
+                result.cpuPerDeliveryByNodeUs = zip(byNode, snapshot.uniqueByNode).map { cpu, delivered in
+                    delivered > 0 ? cpu * 1e6 / Double(delivered) : 0
+                }
+            }
         }
         log(
             "\(snapshot.unique)/\(snapshot.expected) delivered, \(Int(result.deliveriesPerSecond ?? 0))/s, p99 \(Int(result.p99Us ?? 0)) µs, "

@@ -35,6 +35,13 @@ struct RunResult: Codable, Sendable {
     var requestP99Us: Double?
 
     var serverCPUSeconds: Double?
+    // Cluster runs: several nodes (one port each) on one PostgreSQL.
+    var nodes: Int?
+    var serverCPUSecondsByNode: [Double]?
+    var deliveredByNode: [Int]?
+    var cpuPerDeliveryByNodeUs: [Double]?
+    var postgresCPUSeconds: Double?
+    var postgresCPUPerEventUs: Double?
     var serverCPUPercent: Double?
     var cpuPerDeliveryUs: Double?
     var cpuPerEventUs: Double?

@@ -57,6 +57,14 @@ extension TableCommand {
             DurableMetric(label: "broadcast-1k", name: "latency p99", value: { $0.p99Us }, format: .micros),
             DurableMetric(label: "broadcast-1k", name: "lost + duplicated", value: { r in d((r.lost ?? 0) + (r.duplicated ?? 0)) }, format: .count, target: .zero),
         ]
+            // Routed delivery: WebSocket messages are not journaled, so durable mode should cost what memory does.
+            + ["routing-1k", "routing-5k"].flatMap { label in
+                [
+                    DurableMetric(label: label, name: "server CPU per delivery", value: { $0.cpuPerDeliveryUs }, format: .micros, target: .ratioAtMost(1.1)),
+                    DurableMetric(label: label, name: "latency p99", value: { $0.p99Us }, format: .micros),
+                    DurableMetric(label: label, name: "lost + duplicated", value: { r in d((r.lost ?? 0) + (r.duplicated ?? 0)) }, format: .count, target: .zero),
+                ]
+            }
     }
 
     static func renderDurable(_ results: [RunResult], clientBoundFraction: Double) -> String {

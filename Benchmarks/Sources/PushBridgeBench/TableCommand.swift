@@ -10,6 +10,8 @@ struct TableCommand: ParsableCommand {
     @Option(help: "A result is flagged as client-bound at this fraction of the generator's ceiling.") var clientBoundFraction = 0.7
     @Flag(help: "Print the table of durable runs (label suffix -durable) against in-memory ones, journal sizes and recovery instead.")
     var durable = false
+    @Flag(help: "Print the table of cluster runs (label suffixes -pg1 and -pg2) against one node in memory instead.")
+    var cluster = false
 
     func run() throws {
         var results: [RunResult] = []
@@ -20,7 +22,9 @@ struct TableCommand: ParsableCommand {
                 if let result = try? decoder.decode(RunResult.self, from: Data(line.utf8)) { results.append(result) }
             }
         }
-        if durable {
+        if cluster {
+            print(Self.renderCluster(results))
+        } else if durable {
             print(Self.renderDurable(results, clientBoundFraction: clientBoundFraction))
         } else {
             print(Self.render(results, clientBoundFraction: clientBoundFraction))
@@ -146,7 +150,7 @@ struct TableCommand: ParsableCommand {
     static let durableSuffix = "-durable"
 
     static func render(_ allResults: [RunResult], clientBoundFraction: Double) -> String {
-        let results = allResults.filter { !isDurableOnly($0) }
+        let results = allResults.filter { !isDurableOnly($0) && !isClusterRun($0) }
         var labels: [String] = []
         for result in results where !labels.contains(result.label) { labels.append(result.label) }
         func group(_ label: String, _ system: String) -> [RunResult] { results.filter { $0.label == label && $0.system == system } }

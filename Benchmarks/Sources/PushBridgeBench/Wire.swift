@@ -19,12 +19,15 @@ enum ServerKind: String, Codable, Sendable, CaseIterable, ExpressibleByArgument 
 struct Wire: Sendable {
     let kind: ServerKind
     let host: String
-    let port: Int
+    /// One port per node: connection i (subscriber or publisher) goes to `ports[i % ports.count]`.
+    let ports: [Int]
     let stage: String
     /// Extra characters appended to each message, to reach a payload size.
     let padding: String
 
-    var hostHeader: String { "\(host):\(port)" }
+    func port(ofConnection index: Int) -> Int { ports[index % ports.count] }
+
+    func hostHeader(port: Int) -> String { "\(host):\(port)" }
 
     static func entityName(_ index: Int) -> String { "b\(index)" }
 
@@ -45,7 +48,7 @@ struct Wire: Sendable {
     static func mark(seq: Int, nanos: UInt64) -> String { "#\(seq),\(nanos)#" }
 
     /// One publish request carrying `marks.count` events (PushBridge: entries of one PutEvents; others: one).
-    func publishRequest(entity: String, marks: [String], allocator: ByteBufferAllocator) -> (HTTPRequestHead, ByteBuffer) {
+    func publishRequest(entity: String, marks: [String], port: Int, allocator: ByteBufferAllocator) -> (HTTPRequestHead, ByteBuffer) {
         var body = ""
         var head: HTTPRequestHead
         switch kind {
@@ -66,7 +69,7 @@ struct Wire: Sendable {
             head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/pub/\(entity)")
             head.headers.add(name: "Content-Type", value: "application/json")
         }
-        head.headers.add(name: "Host", value: hostHeader)
+        head.headers.add(name: "Host", value: hostHeader(port: port))
         head.headers.add(name: "Content-Length", value: String(body.utf8.count))
         return (head, allocator.buffer(string: body))
     }
