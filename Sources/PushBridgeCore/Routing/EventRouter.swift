@@ -101,7 +101,7 @@ public final class EventRouter: Sendable {
             event: event,
             input: target.input,
             context: TargetInput.Context(ruleName: rule.name, ruleArn: rule.arn),
-            routingKey: routingKey ?? target.routingKeySelector?.evaluate(event.json).flatMap(routingKeyText),
+            routingKey: routingKey ?? target.routingKeyLiteral ?? target.routingKeySelector?.evaluate(event.json).flatMap(routingKeyText),
             target: TargetKey(busName: rule.busName, ruleName: rule.name, targetId: target.id),
             ruleArn: rule.arn,
             targetArn: target.arn

@@ -33,10 +33,12 @@ extension TargetDefinition {
         var pathParameterValues: [String] = []
         if case .object(let http) = object["HttpParameters"] ?? .null, case .array(let values) = http["PathParameterValues"] ?? .null {
             for value in values {
-                guard case .string(let path) = value, (try? JSONPath(path)) != nil else {
-                    throw .validation("Target \(id): HttpParameters.PathParameterValues must be JSON paths such as $.detail.entityId.")
+                guard case .string(let text) = value, !Self.isJSONPath(text) || (try? JSONPath(text)) != nil else {
+                    throw .validation(
+                        "Target \(id): HttpParameters.PathParameterValues must be JSON paths such as $.detail.entityId or literal values."
+                    )
                 }
-                pathParameterValues.append(path)
+                pathParameterValues.append(text)
             }
         }
         var headerParameters: [(String, String)] = []

@@ -9,12 +9,19 @@ public struct TargetDefinition: Sendable, Equatable {
     public var input: TargetInput
     public var retryPolicy: RetryPolicy
     public var deadLetterArn: String?
-    /// `HttpParameters.PathParameterValues`: JSON paths into the event; the first selects the routing key.
+    /// `HttpParameters.PathParameterValues`: JSON paths into the event (`$.detail.orderId`) or literal values, as
+    /// AWS takes them; the first gives the routing key.
     public var pathParameterValues: [String] {
-        didSet { routingKeySelector = Self.selector(for: pathParameterValues, arn: arn) }
+        didSet {
+            routingKeySelector = Self.selector(for: pathParameterValues, arn: arn)
+            routingKeyLiteral = Self.literal(of: pathParameterValues)
+        }
     }
     /// ``routingKeyPath`` compiled once, so routing an event does not parse it again.
     public private(set) var routingKeySelector: JSONPath?
+    /// The routing key itself when the first path parameter is a literal value (not a JSON path): every event the
+    /// rule matches goes to that key (a WebSocket target's entity, an API Gateway connection).
+    public private(set) var routingKeyLiteral: String?
     /// `HttpParameters.HeaderParameters`: extra headers for HTTP targets.
     public var headerParameters: [(String, String)] = []
     /// A webhook's Standard Webhooks secret (`whsec_…`), taken from the header parameter `webhook-secret`;
@@ -46,6 +53,7 @@ public struct TargetDefinition: Sendable, Equatable {
         self.deadLetterArn = deadLetterArn
         self.pathParameterValues = pathParameterValues
         self.routingKeySelector = Self.selector(for: pathParameterValues, arn: arn)
+        self.routingKeyLiteral = Self.literal(of: pathParameterValues)
         self.definition = definition ?? JSONObject([("Id", .string(id)), ("Arn", .string(arn))])
     }
 
@@ -76,6 +84,15 @@ public struct TargetDefinition: Sendable, Equatable {
     }
 
     private static func selector(for pathParameterValues: [String], arn: String) -> JSONPath? {
-        try? JSONPath(routingKeyPath(pathParameterValues, arn: arn))
+        guard literal(of: pathParameterValues) == nil else { return nil }
+        return try? JSONPath(routingKeyPath(pathParameterValues, arn: arn))
+    }
+
+    /// AWS reads a path parameter value that starts with `$` as a JSON path and any other as itself.
+    static func isJSONPath(_ value: String) -> Bool { value.hasPrefix("$") }
+
+    private static func literal(of pathParameterValues: [String]) -> String? {
+        guard let first = pathParameterValues.first, !isJSONPath(first) else { return nil }
+        return first
     }
 }
