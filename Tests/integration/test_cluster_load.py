@@ -121,7 +121,9 @@ def test_postgres_restarted_under_load_loses_no_accepted_event(start_pushbridge,
             publisher.start()
         time.sleep(1.5)
         postgres.pause()
-        time.sleep(3)
+        # Longer than a node's commit timeout (5 s): a PutEvents that arrives in a shorter outage may simply wait
+        # for PostgreSQL to come back and be accepted, and then nothing is refused.
+        time.sleep(7)
         postgres.resume()
         resumed = time.monotonic()
         # Accepted again on both nodes once PostgreSQL is back.
