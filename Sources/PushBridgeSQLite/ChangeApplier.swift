@@ -25,7 +25,7 @@ final class ChangeApplier {
         case .putRule(let rule):
             try db.cachedStatement(sql: Self.putRule).execute(arguments: [
                 rule.busName, rule.name, rule.arn, rule.eventPattern, rule.state, rule.description, rule.roleArn,
-                ResourceTag.storedJSON(rule.tags),
+                ResourceTag.storedJSON(rule.tags), rule.scheduleExpression,
             ])
         case .deleteRule(let bus, let name):
             try db.cachedStatement(sql: Self.deleteRule).execute(arguments: [bus, name])
@@ -84,10 +84,11 @@ final class ChangeApplier {
     private static let deleteRulesOfBus = "DELETE FROM rules WHERE bus = ?"
     private static let deleteTargetsOfBus = "DELETE FROM targets WHERE bus = ?"
     private static let putRule = """
-        INSERT INTO rules (bus, name, arn, pattern, state, description, role_arn, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO rules (bus, name, arn, pattern, state, description, role_arn, tags, schedule_expression)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (bus, name) DO UPDATE SET
             arn = excluded.arn, pattern = excluded.pattern, state = excluded.state, description = excluded.description,
-            role_arn = excluded.role_arn, tags = excluded.tags
+            role_arn = excluded.role_arn, tags = excluded.tags, schedule_expression = excluded.schedule_expression
         """
     private static let deleteRule = "DELETE FROM rules WHERE bus = ? AND name = ?"
     private static let deleteTargetsOfRule = "DELETE FROM targets WHERE bus = ? AND rule = ?"

@@ -51,7 +51,10 @@ enum StoreRecovery {
 
     private static func readRules(_ db: Database) throws -> [StoredRule] {
         var rules: [StoredRule] = []
-        let rows = try Row.fetchCursor(db, sql: "SELECT bus, name, arn, pattern, state, description, role_arn, tags FROM rules ORDER BY seq")
+        let rows = try Row.fetchCursor(
+            db,
+            sql: "SELECT bus, name, arn, pattern, state, description, role_arn, tags, schedule_expression FROM rules ORDER BY seq"
+        )
         while let row = try rows.next() {
             let bus: String = try row.decode(atIndex: 0)
             let name: String = try row.decode(atIndex: 1)
@@ -61,6 +64,7 @@ enum StoreRecovery {
                     name: name,
                     arn: try row.decode(atIndex: 2),
                     eventPattern: try row.decode(atIndex: 3),
+                    scheduleExpression: try row.decode(atIndex: 8),
                     state: try row.decode(atIndex: 4),
                     description: try row.decode(atIndex: 5),
                     roleArn: try row.decode(atIndex: 6),

@@ -83,6 +83,10 @@ enum StoreSchema {
                     """
             )
         }
+        // Scheduled rules: `rate(…)` or `cron(…)` as PutRule received it; NULL for a rule that only matches events.
+        migrator.registerMigration("v3-rule-schedules") { db in
+            try db.execute(sql: "ALTER TABLE rules ADD COLUMN schedule_expression TEXT")
+        }
         return migrator
     }
 }

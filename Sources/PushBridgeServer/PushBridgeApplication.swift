@@ -88,7 +88,13 @@ public enum PushBridgeApplication {
                 )
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
-            services: [runtime.httpClient, runtime.workers, reaper, WebSocketShutdown(gateway: gateway)] + jwksRefresher(runtime)
+            services: [
+                runtime.httpClient, runtime.workers, reaper,
+                RuleScheduler(router: runtime.router, logger: logger) { [metrics = operations.metrics] in
+                    metrics.scheduleFiring($1)
+                },
+                WebSocketShutdown(gateway: gateway),
+            ] + jwksRefresher(runtime)
                 + tlsReloader(tls, logger: logger),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger

@@ -183,7 +183,9 @@ final class RecordingSink: ConnectionSink {
 func makeRouter(
     deliverer: any TargetDeliverer,
     deadLetters: any DeadLetterStore = InMemoryDeadLetterStore(),
-    workers: DeliveryWorkers = DeliveryWorkers()
+    workers: DeliveryWorkers = DeliveryWorkers(),
+    clock: WallClock = .starting(at: t0),
+    store: any EventStore = InMemoryEventStore()
 ) -> EventRouter {
     EventRouter(
         account: AccountContext(accountId: "123456789012", region: "us-east-1"),
@@ -191,7 +193,8 @@ func makeRouter(
         delivererFactory: FakeDelivererFactory(deliverer: deliverer),
         deadLetters: deadLetters,
         workers: workers,
-        clock: .starting(at: t0),
+        clock: clock,
+        store: store,
         logger: Logger(label: "test")
     )
 }

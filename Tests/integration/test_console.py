@@ -345,6 +345,21 @@ def test_rules_are_edited_disabled_enabled_and_deleted(browser, console_server):
     wait_for(browser, lambda d: "Saved Editable" in text_of(d, "rule-message"), "the save")
     assert json.loads(console_server.events.describe_rule(Name="Editable")["EventPattern"]) == {"source": ["after"]}
 
+    # A schedule: shown in the table, kept by an edit, and a rule may have one without a pattern.
+    set_value(browser, "rule-schedule", "rate(5 minutes)")
+    find(browser, "rule-save").click()
+    wait_for(browser, lambda d: "rate(5 minutes)" in row_text("Editable"), "the schedule in the table")
+    click_in_row(browser, "rules-table", "Editable", "Edit")
+    assert find(browser, "rule-schedule").get_attribute("value") == "rate(5 minutes)"
+    set_value(browser, "rule-pattern", "")
+    find(browser, "rule-save").click()
+    wait_for(browser, lambda d: "EventPattern" not in console_server.events.describe_rule(Name="Editable"), "the pattern removed")
+    assert console_server.events.describe_rule(Name="Editable")["ScheduleExpression"] == "rate(5 minutes)"
+    set_value(browser, "rule-pattern", '{"source": ["after"]}')
+    set_value(browser, "rule-schedule", "")
+    find(browser, "rule-save").click()
+    wait_for(browser, lambda d: "ScheduleExpression" not in console_server.events.describe_rule(Name="Editable"), "the schedule removed")
+
     click_in_row(browser, "rules-table", "Editable", "Disable")
     wait_for(browser, lambda d: "Disabled" in row_text("Editable"), "the rule disabled")
     assert console_server.events.describe_rule(Name="Editable")["State"] == "DISABLED"

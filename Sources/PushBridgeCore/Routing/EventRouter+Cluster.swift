@@ -66,6 +66,7 @@ extension EventRouter {
             removeRuleWithoutRecording(rule.name, bus: rule.busName)
             summary.rulesRemoved += 1
         }
+        if summary.rulesRemoved > 0 || summary.busesRemoved > 0 { scheduleChanges.signal() }
 
         let currentTargets = Dictionary(current.targets.map { ($0.key, $0.json) }, uniquingKeysWith: { first, _ in first })
         let changedTargets = snapshot.targets.filter { currentTargets[$0.key] != $0.json }

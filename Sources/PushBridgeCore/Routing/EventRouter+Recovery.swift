@@ -64,6 +64,7 @@ extension EventRouter {
                     name: stored.name,
                     busName: stored.busName,
                     eventPattern: stored.eventPattern,
+                    scheduleExpression: stored.scheduleExpression,
                     state: RuleDefinition.State(rawValue: stored.state) ?? .enabled,
                     description: stored.description,
                     roleArn: stored.roleArn,
@@ -79,6 +80,7 @@ extension EventRouter {
             }
             if restored { summary.rules += 1 }
         }
+        if !rules.isEmpty { scheduleChanges.signal() }
     }
 
     func restoreTargets(_ targets: [RecoveredTarget], retryDefaults: RetryPolicy, summary: inout RecoverySummary) {

@@ -81,11 +81,19 @@ extension EventRouter {
         name: String,
         bus busName: String,
         eventPattern: String?,
+        scheduleExpression: String? = nil,
         state ruleState: RuleDefinition.State?,
         description: String?,
         roleArn: String? = nil,
         tags: [ResourceTag] = []
     ) throws(AWSServiceError) -> RuleDefinition {
+        // The Events API refuses a rule with neither a pattern nor a schedule; here such a rule matches nothing.
+        if let scheduleExpression {
+            guard ScheduleExpression(scheduleExpression) != nil else { throw .validation(ScheduleExpression.invalidMessage) }
+            guard busName == AccountContext.defaultBusName else {
+                throw .validation("ScheduleExpression is supported only on the default event bus.")
+            }
+        }
         var compiled: EventPattern?
         if let eventPattern {
             do {
@@ -112,6 +120,7 @@ extension EventRouter {
                 rule = RuleDefinition(name: name, busName: busName, eventPattern: nil, tags: tags, arn: account.ruleArn(name, bus: busName))
             }
             rule.eventPattern = eventPattern
+            rule.scheduleExpression = scheduleExpression
             if let ruleState { rule.state = ruleState }
             rule.description = description
             rule.roleArn = roleArn
@@ -120,6 +129,7 @@ extension EventRouter {
             bus.matcher.remove(name)
             if let compiled { bus.matcher.add(compiled, for: name) }
             record(.putRule(StoredRule(rule)))
+            scheduleChanges.signal()
             return rule
         }
     }
@@ -129,6 +139,7 @@ extension EventRouter {
             guard buses[busName]?.rules[name] != nil else { throw .resourceNotFound("Rule \(name) does not exist on EventBus \(busName).") }
             buses[busName]!.rules[name]!.state = ruleState
             record(.putRule(StoredRule(buses[busName]!.rules[name]!)))
+            scheduleChanges.signal()
         }
     }
 
@@ -143,6 +154,7 @@ extension EventRouter {
             bus.matcher.remove(name)
             buses[busName] = bus
             record(.deleteRule(bus: busName, name: name))
+            scheduleChanges.signal()
         }
     }
 

@@ -44,6 +44,8 @@ public final class EventRouter: Sendable {
     public let budget: MemoryBudget
     /// Where buses, rules, targets and accepted events are recorded (nothing is, in memory).
     public let store: any EventStore
+    /// Signalled whenever a rule may have gained, changed or lost its schedule: the scheduler reads the rules again.
+    public let scheduleChanges = WakeupSignal()
     let logger: Logger
 
     public init(
@@ -159,7 +161,11 @@ public final class EventRouter: Sendable {
     /// EventId never find their queue full afterwards, even ten of one request for the last free place.
     public func prepare(_ event: Event) -> Preparation {
         guard buses.withLock({ $0[event.eventBusName] != nil }) else { return .refused(.unknownBus) }
-        let messages = route(event)
+        return reserve(event, messages: route(event))
+    }
+
+    /// Reserves, all or nothing, a place for each of `messages` in its target's queue and the event's bytes.
+    func reserve(_ event: Event, messages: [DeliveryMessage]) -> Preparation {
         if messages.isEmpty { return .ready(PreparedEvent(event: event, messages: [], queues: [])) }
         let queues = targetQueues.withLock { queues in messages.map { queues[$0.target] } }
         var reserved: [DeliveryQueue] = []
@@ -278,6 +284,7 @@ extension StoredRule {
             name: rule.name,
             arn: rule.arn,
             eventPattern: rule.eventPattern,
+            scheduleExpression: rule.scheduleExpression,
             state: rule.state.rawValue,
             description: rule.description,
             roleArn: rule.roleArn,

@@ -1,4 +1,5 @@
-/// An EventBridge rule: a pattern on one bus and the targets matching events go to.
+/// An EventBridge rule on one bus: a pattern that events match, a schedule that fires on its own, or both, and the
+/// targets the events go to.
 public struct RuleDefinition: Sendable, Equatable {
     public enum State: String, Sendable {
         case enabled = "ENABLED"
@@ -13,6 +14,8 @@ public struct RuleDefinition: Sendable, Equatable {
     public var name: String
     public var busName: String
     public var eventPattern: String?
+    /// `rate(…)` or `cron(…)` as given (valid: checked by ``ScheduleExpression``); only on the default bus, as in AWS.
+    public var scheduleExpression: String?
     public var state: State
     public var description: String?
     /// Kept and returned, never assumed: PushBridge delivers with its own credentials.
@@ -25,6 +28,7 @@ public struct RuleDefinition: Sendable, Equatable {
         name: String,
         busName: String,
         eventPattern: String?,
+        scheduleExpression: String? = nil,
         state: State = .enabled,
         description: String? = nil,
         roleArn: String? = nil,
@@ -35,6 +39,7 @@ public struct RuleDefinition: Sendable, Equatable {
         self.name = name
         self.busName = busName
         self.eventPattern = eventPattern
+        self.scheduleExpression = scheduleExpression
         self.state = state
         self.description = description
         self.roleArn = roleArn

@@ -27,6 +27,11 @@ public protocol EventStore: Sendable {
     /// Like ``close()``, and returns once what was submitted is committed (or has failed) and the store is
     /// released: the last thing a server does before it exits.
     func shutdown() async
+
+    /// Whether this process sends the firing of the scheduled rule `ruleArn` at `time`. A store that one process
+    /// holds answers yes; the nodes of a cluster all compute the same firings, and only the first to claim one
+    /// sends it.
+    func claimFiring(ruleArn: String, at time: Timestamp) async throws(EventStoreError) -> Bool
 }
 
 extension EventStore {
@@ -45,6 +50,8 @@ extension EventStore {
         try? await flush()
         close()
     }
+
+    public func claimFiring(ruleArn: String, at time: Timestamp) async throws(EventStoreError) -> Bool { true }
 }
 
 /// One event's message to one target.
@@ -115,6 +122,7 @@ public struct StoredRule: Sendable, Equatable {
     public var name: String
     public var arn: String
     public var eventPattern: String?
+    public var scheduleExpression: String?
     public var state: String
     public var description: String?
     public var roleArn: String?
@@ -125,6 +133,7 @@ public struct StoredRule: Sendable, Equatable {
         name: String,
         arn: String,
         eventPattern: String?,
+        scheduleExpression: String? = nil,
         state: String,
         description: String?,
         roleArn: String? = nil,
@@ -134,6 +143,7 @@ public struct StoredRule: Sendable, Equatable {
         self.name = name
         self.arn = arn
         self.eventPattern = eventPattern
+        self.scheduleExpression = scheduleExpression
         self.state = state
         self.description = description
         self.roleArn = roleArn

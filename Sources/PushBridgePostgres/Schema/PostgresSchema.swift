@@ -122,5 +122,22 @@ enum PostgresSchema {
                 ALTER TABLE rules ADD COLUMN tags text;
                 """
         ),
+        Migration(
+            version: 4,
+            name: "scheduled rules and their firings",
+            sql: """
+                -- `rate(…)` or `cron(…)` as PutRule received it; NULL for a rule that only matches events.
+                ALTER TABLE rules ADD COLUMN schedule_expression text;
+                -- One row per firing of a scheduled rule, inserted by the node that fires it: every node computes the
+                -- same firing times, and the one whose insert wins is the only one to send the event.
+                CREATE TABLE schedule_firings (
+                    rule_arn text NOT NULL,
+                    fire_at bigint NOT NULL,
+                    node text NOT NULL,
+                    PRIMARY KEY (rule_arn, fire_at)
+                );
+                CREATE INDEX schedule_firings_by_time ON schedule_firings (fire_at);
+                """
+        ),
     ]
 }

@@ -57,14 +57,14 @@ struct ChangeWriter {
                 configurationChanged = true
                 try await run(
                     """
-                    INSERT INTO rules (bus, name, arn, pattern, state, description, role_arn, tags)
+                    INSERT INTO rules (bus, name, arn, pattern, state, description, role_arn, tags, schedule_expression)
                     VALUES (
                         \(rule.busName), \(rule.name), \(rule.arn), \(rule.eventPattern), \(rule.state), \(rule.description),
-                        \(rule.roleArn), \(ResourceTag.storedJSON(rule.tags))
+                        \(rule.roleArn), \(ResourceTag.storedJSON(rule.tags)), \(rule.scheduleExpression)
                     )
                     ON CONFLICT (bus, name) DO UPDATE SET
                         arn = excluded.arn, pattern = excluded.pattern, state = excluded.state, description = excluded.description,
-                        role_arn = excluded.role_arn, tags = excluded.tags
+                        role_arn = excluded.role_arn, tags = excluded.tags, schedule_expression = excluded.schedule_expression
                     """,
                     on: connection
                 )

@@ -180,6 +180,32 @@ public final class PostgresEventStore: EventStore {
         clientTask.cancel()
     }
 
+    /// How long claims of schedule firings are kept: far past any clock difference between nodes.
+    static let firingClaimRetention: Duration = .seconds(86_400)
+
+    /// The node whose row for this firing is inserted first sends it; the others see the conflict. Claims a day old
+    /// are pruned on the way (the firing-time index makes that a range delete).
+    public func claimFiring(ruleArn: String, at time: Timestamp) async throws(EventStoreError) -> Bool {
+        let cutoff = time + (.zero - Self.firingClaimRetention)
+        do {
+            return try await withTimeout(settings.commitTimeout) { [client, node, logger] in
+                try await client.query("DELETE FROM schedule_firings WHERE fire_at < \(cutoff.milliseconds)", logger: logger).drain()
+                let rows = try await client.query(
+                    """
+                    INSERT INTO schedule_firings (rule_arn, fire_at, node) VALUES (\(ruleArn), \(time.milliseconds), \(node.id))
+                    ON CONFLICT DO NOTHING RETURNING 1
+                    """,
+                    logger: logger
+                )
+                var claimed = false
+                for try await _ in rows { claimed = true }
+                return claimed
+            }
+        } catch {
+            throw EventStoreError(.writeFailed, path: url.description, reason: PostgresFailure.describe(error))
+        }
+    }
+
     /// Transactions committed since the store opened.
     public var transactionCount: Int { groupCommit.transactionCount }
 }

@@ -52,11 +52,11 @@ struct StoreReader {
                 )
             }
             let rules = try await connection.query(
-                "SELECT bus, name, arn, pattern, state, description, role_arn, tags FROM rules ORDER BY seq",
+                "SELECT bus, name, arn, pattern, state, description, role_arn, tags, schedule_expression FROM rules ORDER BY seq",
                 logger: logger
             )
-            for try await (bus, name, arn, pattern, state, description, roleArn, tagsText) in rules.decode(
-                (String, String, String, String?, String, String?, String?, String?).self
+            for try await (bus, name, arn, pattern, state, description, roleArn, tagsText, schedule) in rules.decode(
+                (String, String, String, String?, String, String?, String?, String?, String?).self
             ) {
                 configuration.rules.append(
                     StoredRule(
@@ -64,6 +64,7 @@ struct StoreReader {
                         name: name,
                         arn: arn,
                         eventPattern: pattern,
+                        scheduleExpression: schedule,
                         state: state,
                         description: description,
                         roleArn: roleArn,

@@ -18,11 +18,9 @@ extension EventsAPI {
         let name = try parameters.required("Name")
         try Self.validateRuleName(name)
         let pattern = try parameters.string("EventPattern")
-        if try parameters.string("ScheduleExpression") != nil {
-            throw .validation("ScheduleExpression is not supported by PushBridge; rules match events with EventPattern.")
-        }
-        guard let pattern else { throw .validation("Parameter(s) EventPattern or ScheduleExpression must be specified.") }
-        guard pattern.utf8.count <= 4096 else {
+        let schedule = try parameters.string("ScheduleExpression")
+        guard pattern != nil || schedule != nil else { throw .validation("Parameter(s) EventPattern or ScheduleExpression must be specified.") }
+        guard (pattern?.utf8.count ?? 0) <= 4096 else {
             throw .validation(
                 "1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to 4096"
             )
@@ -33,6 +31,7 @@ extension EventsAPI {
             name: name,
             bus: try parameters.busName(),
             eventPattern: pattern,
+            scheduleExpression: schedule,
             state: state,
             description: try parameters.string("Description"),
             roleArn: try parameters.string("RoleArn"),
@@ -51,6 +50,7 @@ extension EventsAPI {
     func ruleJSON(_ rule: RuleDefinition, describe: Bool) -> JSONValue {
         var object = JSONObject([("Name", .string(rule.name)), ("Arn", .string(rule.arn))])
         if let pattern = rule.eventPattern { object["EventPattern"] = .string(pattern) }
+        if let schedule = rule.scheduleExpression { object["ScheduleExpression"] = .string(schedule) }
         object["State"] = .string(rule.state.rawValue)
         if let description = rule.description { object["Description"] = .string(description) }
         if let roleArn = rule.roleArn { object["RoleArn"] = .string(roleArn) }

@@ -102,6 +102,21 @@ public final class PushBridgeMetrics: Sendable {
 
     // MARK: Events from the server
 
+    /// A scheduled rule's firing: `fired`, `other_node` (a cluster node that claimed it first sent it), `throttled`,
+    /// `not_recorded` or `not_claimed` (the store could not be asked).
+    func scheduleFiring(_ outcome: RuleScheduler.Outcome) {
+        let name: String
+        switch outcome {
+        case .sent(.fired): name = "fired"
+        case .sent(.skipped): return
+        case .sent(.throttled): name = "throttled"
+        case .sent(.notRecorded): name = "not_recorded"
+        case .claimedByOtherNode: name = "other_node"
+        case .notClaimed: name = "not_claimed"
+        }
+        counter("pushbridge_schedule_firings_total", [("outcome", name)]).increment()
+    }
+
     func eventsIngested(_ count: Int) {
         if count > 0 { counter("pushbridge_events_ingested_total").increment(by: count) }
     }

@@ -134,7 +134,7 @@ extension WebAsset {
           </div>
           <div class="table-wrap">
             <table id="rules-table">
-              <thead><tr><th scope="col">Name</th><th scope="col">State</th><th scope="col">Event pattern</th><th scope="col">Actions</th></tr></thead>
+              <thead><tr><th scope="col">Name</th><th scope="col">State</th><th scope="col">Event pattern or schedule</th><th scope="col">Actions</th></tr></thead>
               <tbody></tbody>
             </table>
           </div>
@@ -147,7 +147,9 @@ extension WebAsset {
             <label for="rule-description">Description</label>
             <input id="rule-description" maxlength="512">
             <label for="rule-pattern">Event pattern</label>
-            <textarea id="rule-pattern" rows="4" spellcheck="false" required>{"source": ["console"]}</textarea>
+            <textarea id="rule-pattern" rows="4" spellcheck="false">{"source": ["console"]}</textarea>
+            <label for="rule-schedule">Schedule (default bus, UTC)</label>
+            <input id="rule-schedule" maxlength="256" spellcheck="false" placeholder="rate(5 minutes) or cron(0 12 * * ? *)">
             <label class="check"><input type="checkbox" id="rule-enabled" checked> Enabled</label>
             <div class="actions">
               <button type="submit" id="rule-save">Save rule</button>

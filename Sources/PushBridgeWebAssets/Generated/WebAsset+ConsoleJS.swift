@@ -412,7 +412,7 @@ async function refreshRules() {
     fillTable($("rules-table"), rules.map((rule) => [
       el("strong", { text: rule.Name }),
       rule.State === "ENABLED" ? "Enabled" : "Disabled",
-      el("code", { text: rule.EventPattern || "" }),
+      el("code", { text: [rule.EventPattern, rule.ScheduleExpression].filter(Boolean).join(" · ") }),
       el("div", { class: "actions" },
         button("Edit", () => editRule(rule)),
         button("Targets", () => showTargets(rule.Name)),
@@ -435,7 +435,8 @@ function editRule(rule) {
   $("rule-name").value = rule.Name;
   $("rule-description").value = rule.Description || "";
   const parsed = parseJSON(rule.EventPattern || "{}", "pattern");
-  $("rule-pattern").value = parsed.error ? rule.EventPattern : JSON.stringify(parsed.value, null, 2);
+  $("rule-pattern").value = !rule.EventPattern ? "" : parsed.error ? rule.EventPattern : JSON.stringify(parsed.value, null, 2);
+  $("rule-schedule").value = rule.ScheduleExpression || "";
   $("rule-enabled").checked = rule.State === "ENABLED";
   say($("rule-message"), "Editing " + rule.Name + ".");
   $("rule-name").focus();
@@ -467,14 +468,20 @@ async function deleteRule(name) {
 
 $("rule-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const parsed = parseJSON($("rule-pattern").value, "The event pattern");
-  $("rule-pattern").classList.toggle("invalid", Boolean(parsed.error));
-  if (parsed.error) {
-    say($("rule-message"), parsed.error, "bad");
-    return;
-  }
   const name = $("rule-name").value.trim();
-  const request = { Name: name, EventBusName: state.bus, EventPattern: JSON.stringify(parsed.value), State: $("rule-enabled").checked ? "ENABLED" : "DISABLED" };
+  const request = { Name: name, EventBusName: state.bus, State: $("rule-enabled").checked ? "ENABLED" : "DISABLED" };
+  // A rule needs a pattern, a schedule or both; a schedule alone leaves the pattern out (as PutRule takes it).
+  const schedule = $("rule-schedule").value.trim();
+  if (schedule) request.ScheduleExpression = schedule;
+  if ($("rule-pattern").value.trim() || !schedule) {
+    const parsed = parseJSON($("rule-pattern").value, "The event pattern");
+    $("rule-pattern").classList.toggle("invalid", Boolean(parsed.error));
+    if (parsed.error) {
+      say($("rule-message"), parsed.error, "bad");
+      return;
+    }
+    request.EventPattern = JSON.stringify(parsed.value);
+  }
   if ($("rule-description").value) request.Description = $("rule-description").value;
   try {
     await events("PutRule", request);
