@@ -180,6 +180,26 @@ final class RecordingSink: ConnectionSink {
     var closeReasons: [String] { state.withLock { $0.closes.map(\.reason) } }
 }
 
+/// A queue for `testTarget` with fast retries, on the pinned test calendar.
+func makeQueue(
+    deliverer: any TargetDeliverer,
+    policy: RetryPolicy = fastRetryPolicy(),
+    deadLetters: InMemoryDeadLetterStore = InMemoryDeadLetterStore(),
+    capacity: Int = 10,
+    budget: MemoryBudget = .unlimited
+) -> DeliveryQueue {
+    DeliveryQueue(
+        target: testTarget,
+        capacity: capacity,
+        retryPolicy: policy,
+        deliverer: deliverer,
+        deadLetters: deadLetters,
+        clock: .starting(at: t0),
+        budget: budget,
+        logger: Logger(label: "test")
+    )
+}
+
 func makeRouter(
     deliverer: any TargetDeliverer,
     deadLetters: any DeadLetterStore = InMemoryDeadLetterStore(),

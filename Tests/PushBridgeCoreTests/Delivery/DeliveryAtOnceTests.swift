@@ -6,23 +6,10 @@ import Testing
 /// pass when nothing is queued ahead of it; everything else goes through the queue as before.
 @Suite("DeliveryQueue: delivery at once")
 struct DeliveryAtOnceTests {
-    private func makeQueue(_ deliverer: FakeDeliverer, budget: MemoryBudget = .unlimited, capacity: Int = 10) -> DeliveryQueue {
-        DeliveryQueue(
-            target: testTarget,
-            capacity: capacity,
-            retryPolicy: fastRetryPolicy(),
-            deliverer: deliverer,
-            deadLetters: InMemoryDeadLetterStore(),
-            clock: .starting(at: t0),
-            budget: budget,
-            logger: Logger(label: "test")
-        )
-    }
-
     @Test("An idle queue lets the producer deliver: no worker runs, nothing stays queued")
     func idleQueueDeliversAtOnce() {
         let deliverer = FakeDeliverer(deliversAtOnce: true)
-        let queue = makeQueue(deliverer)
+        let queue = makeQueue(deliverer: deliverer)
         #expect(queue.enqueue(makeMessage()))
         #expect(deliverer.delivered.map(\.event.id) == [makeEvent().id])
         let snapshot = queue.snapshot
@@ -34,7 +21,7 @@ struct DeliveryAtOnceTests {
     @Test("A deliverer that cannot deliver at once leaves the message to the worker")
     func otherDeliverersQueue() {
         let deliverer = FakeDeliverer()
-        let queue = makeQueue(deliverer)
+        let queue = makeQueue(deliverer: deliverer)
         #expect(queue.enqueue(makeMessage()))
         #expect(deliverer.callCount == 0)
         #expect(queue.snapshot.ready == 1)
@@ -43,7 +30,7 @@ struct DeliveryAtOnceTests {
     @Test("A failed delivery at once takes the queue, and what comes after it waits behind it, in order")
     func failureFallsBackInOrder() async {
         let deliverer = FakeDeliverer(failures: 1, deliversAtOnce: true)
-        let queue = makeQueue(deliverer)
+        let queue = makeQueue(deliverer: deliverer)
         let first = makeMessage(makeEvent(id: "first"))
         let second = makeMessage(makeEvent(id: "second"))
         #expect(queue.enqueue(first))
@@ -62,7 +49,7 @@ struct DeliveryAtOnceTests {
     @Test("A message enqueued while another is queued is not delivered ahead of it")
     func busyQueueKeepsOrder() {
         let deliverer = FakeDeliverer(failures: 1, deliversAtOnce: true)
-        let queue = makeQueue(deliverer)
+        let queue = makeQueue(deliverer: deliverer)
         #expect(queue.enqueue(makeMessage(makeEvent(id: "queued"))))
         #expect(queue.enqueue(makeMessage(makeEvent(id: "later"))))
         #expect(deliverer.delivered.isEmpty)
@@ -73,7 +60,7 @@ struct DeliveryAtOnceTests {
     func reservationReturned() {
         let budget = MemoryBudget(limit: 1_000_000)
         let deliverer = FakeDeliverer(deliversAtOnce: true)
-        let queue = makeQueue(deliverer, budget: budget, capacity: 1)
+        let queue = makeQueue(deliverer: deliverer, capacity: 1, budget: budget)
         let message = makeMessage()
         #expect(queue.reservePlace(bytes: message.event.estimatedBytes))
         #expect(queue.freeCapacity == 0)
@@ -87,7 +74,7 @@ struct DeliveryAtOnceTests {
     @Test("A closed queue refuses, at once or not")
     func closedRefuses() {
         let deliverer = FakeDeliverer(deliversAtOnce: true)
-        let queue = makeQueue(deliverer)
+        let queue = makeQueue(deliverer: deliverer)
         queue.close(reason: DeliveryFailure(code: "NO_RESOURCE", message: "gone", retryable: false))
         #expect(!queue.enqueue(makeMessage()))
         #expect(deliverer.callCount == 0)

@@ -4,23 +4,6 @@ import Testing
 
 @Suite("DeliveryQueue (runtime)")
 struct DeliveryQueueTests {
-    private func makeQueue(
-        deliverer: FakeDeliverer,
-        policy: RetryPolicy = fastRetryPolicy(),
-        deadLetters: InMemoryDeadLetterStore = InMemoryDeadLetterStore(),
-        capacity: Int = 10
-    ) -> DeliveryQueue {
-        DeliveryQueue(
-            target: testTarget,
-            capacity: capacity,
-            retryPolicy: policy,
-            deliverer: deliverer,
-            deadLetters: deadLetters,
-            clock: .starting(at: t0),
-            logger: Logger(label: "test")
-        )
-    }
-
     /// Runs `queue`'s worker while `body` runs.
     private func running(_ queue: DeliveryQueue, _ body: () async throws -> Void) async rethrows {
         let worker = Task { await queue.run() }

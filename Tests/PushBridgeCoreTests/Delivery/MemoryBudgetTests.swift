@@ -50,16 +50,7 @@ struct MemoryBudgetTests {
         let deliverer = FakeDeliverer()
         let event = heavyEvent(id: "e0", bytes: 10_000)
         let budget = MemoryBudget(limit: 3 * event.estimatedBytes + 100)
-        let queue = DeliveryQueue(
-            target: testTarget,
-            capacity: 100,
-            retryPolicy: fastRetryPolicy(),
-            deliverer: deliverer,
-            deadLetters: InMemoryDeadLetterStore(),
-            clock: .starting(at: t0),
-            budget: budget,
-            logger: Logger(label: "test")
-        )
+        let queue = makeQueue(deliverer: deliverer, capacity: 100, budget: budget)
         for index in 0..<3 { #expect(queue.enqueue(makeMessage(heavyEvent(id: "e\(index)", bytes: 10_000)))) }
         #expect(!queue.enqueue(makeMessage(heavyEvent(id: "e3", bytes: 10_000))))
         #expect(queue.snapshot.depth == 3)
@@ -73,16 +64,7 @@ struct MemoryBudgetTests {
     @Test("Dead-lettered and drained messages give their bytes back")
     func deadLettersRelease() {
         let budget = MemoryBudget(limit: 1 << 20)
-        let queue = DeliveryQueue(
-            target: testTarget,
-            capacity: 100,
-            retryPolicy: fastRetryPolicy(),
-            deliverer: FakeDeliverer(),
-            deadLetters: InMemoryDeadLetterStore(),
-            clock: .starting(at: t0),
-            budget: budget,
-            logger: Logger(label: "test")
-        )
+        let queue = makeQueue(deliverer: FakeDeliverer(), capacity: 100, budget: budget)
         #expect(queue.enqueue(makeMessage(heavyEvent(id: "a", bytes: 5000))))
         #expect(budget.usedBytes > 5000)
         queue.close(reason: .noResource("removed"))
