@@ -149,7 +149,9 @@ import Testing
             for _ in 0..<12 { connections.append(try await RawHTTPConnection(port: server.port)) }
             var statuses: [Int] = []
             for connection in connections {
-                try await connection.send(RawHTTPConnection.request("GET", "/healthz"))
+                // A refused connection is answered 429 and closed as it is accepted: on a loaded machine that can
+                // happen before this write, which then fails; the answer was received all the same.
+                try? await connection.send(RawHTTPConnection.request("GET", "/healthz"))
                 statuses.append(try await connection.readResponse().status)
             }
             #expect(statuses.filter { $0 == 200 }.count >= 2)
