@@ -88,6 +88,18 @@ import Testing
         }
     }
 
+    @Test func aBodyDribbledAfterAnAnsweredRequestIsCutAtTheBodyTimeNotTheKeepAliveTime() async throws {
+        // The answered request left a timer at keep-alive plus head time (75 s by default); the second body's
+        // deadline is earlier and must be kept.
+        try await withPushBridgeServer(configure: Self.shortBodyTimeout) { server in
+            let connection = try await RawHTTPConnection(port: server.port)
+            try await connection.send(RawHTTPConnection.request("GET", "/healthz"))
+            #expect(try await connection.readResponse().status == 200)
+            try await connection.send("POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"Entries\":")
+            #expect(try await connection.isClosedByServer())
+        }
+    }
+
     @Test func anIdleKeptAliveConnectionIsClosedButAnAnsweredOneIsNotCutEarly() async throws {
         try await withPushBridgeServer(configure: Self.shortKeepAlive) { server in
             let connection = try await RawHTTPConnection(port: server.port)

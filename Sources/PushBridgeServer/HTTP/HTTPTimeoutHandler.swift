@@ -14,7 +14,11 @@ final class HTTPTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     static let name = "pushbridge.http-timeouts"
 
     private var deadlines: HTTPRequestDeadlines
+    /// When the connection is closed unless its phase moves on first; nil while the server is answering.
+    private var deadline: NIODeadline?
+    /// The one timer of the connection, and when it fires: at or before `deadline`, never after it.
     private var timer: Scheduled<Void>?
+    private var timerFiresAt: NIODeadline?
 
     init(limits: HTTPRequestDeadlines.Limits) {
         self.deadlines = HTTPRequestDeadlines(limits: limits)
@@ -30,13 +34,11 @@ final class HTTPTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        cancelTimer()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        cancelTimer()
         context.fireChannelInactive()
     }
 
@@ -60,14 +62,46 @@ final class HTTPTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
         promise?.succeed()
     }
 
-    private func arm(_ deadline: Duration?, context: ChannelHandlerContext) {
+    /// Moves the deadline without touching the timer when the timer fires first anyway: it then looks at the
+    /// deadline again. Deadlines of a busy keep-alive connection only move later, so its timer is set about once
+    /// per body timeout instead of twice and cancelled three times per request (that was 7 % of the server's CPU
+    /// for one-entry PutEvents at saturation).
+    private func arm(_ duration: Duration?, context: ChannelHandlerContext) {
+        guard let duration else {
+            deadline = nil
+            return
+        }
+        let deadline = NIODeadline.now() + .milliseconds(duration.wholeMilliseconds)
+        self.deadline = deadline
+        if let timerFiresAt, timerFiresAt <= deadline { return }
+        schedule(at: deadline, context: context)
+    }
+
+    private func schedule(at when: NIODeadline, context: ChannelHandlerContext) {
+        timer?.cancel()
+        timerFiresAt = when
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: when) {
+            loopBound.value.handler.timerFired(context: loopBound.value.context)
+        }
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        timerFiresAt = nil
+        guard let deadline else { return }  // answering: the next phase sets a timer again
+        if deadline <= .now() {
+            context.close(promise: nil)
+        } else {
+            schedule(at: deadline, context: context)
+        }
+    }
+
+    private func cancelTimer() {
         timer?.cancel()
         timer = nil
-        guard let deadline else { return }
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: .milliseconds(deadline.wholeMilliseconds)) {
-            loopBound.value.close(promise: nil)
-        }
+        timerFiresAt = nil
+        deadline = nil
     }
 }
 
