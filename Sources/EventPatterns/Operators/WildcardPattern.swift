@@ -83,41 +83,43 @@ struct WildcardPattern: Sendable, Hashable {
             tokens.append(contentsOf: segment.map { Optional($0) })
         }
         guard tokens.contains(nil) else { return 1 }
-        func closure(_ states: Set<Int>) -> Set<Int> {
-            var result = states
-            for state in states.sorted() {
-                var current = state
-                while current < tokens.count && tokens[current] == nil {
-                    current += 1
-                    result.insert(current)
-                }
+        let capacity = tokens.count + 1
+        // A star's state stays on any byte and also stands for the state after the star (the closure below).
+        var stars = WildcardStateSet(capacity: capacity)
+        var literals: [UInt8: WildcardStateSet] = [:]
+        for (state, token) in tokens.enumerated() {
+            if let token {
+                literals[token, default: WildcardStateSet(capacity: capacity)].insert(state)
+            } else {
+                stars.insert(state)
             }
-            return result
         }
-        var alphabet = Set(tokens.compactMap { $0 })
+        // In a fixed order, so that how far an exploration gets before it stops, and so what is left of the
+        // shared budget, is the same in every process.
+        var alphabet = literals.keys.sorted()
         var other: UInt8 = 0
-        while alphabet.contains(other) { other &+= 1 }
-        alphabet.insert(other)
-        let start = closure([0])
-        var seen: Set<Set<Int>> = [start]
+        while literals[other] != nil { other &+= 1 }
+        alphabet.append(other)
+        let literalsByByte = alphabet.map { literals[$0] ?? WildcardStateSet(capacity: capacity) }
+        var start = WildcardStateSet(capacity: capacity)
+        start.insert(0)
+        start.formClosure(stars: stars)
+        var seen: Set<WildcardStateSet> = [start]
         var queue = [start]
         var worst = start.count
         let exceeded = max(worst, limit == .max ? limit : limit + 1)
+        // Rebuilt in place for each byte; it shares its storage only with a subset just kept (copy on write).
+        var reached = WildcardStateSet(capacity: capacity)
         while let states = queue.popLast() {
-            for byte in alphabet {
-                var next = Set<Int>()
-                for state in states where state < tokens.count {
-                    if let literal = tokens[state] {
-                        if literal == byte { next.insert(state + 1) }
-                    } else {
-                        next.insert(state)
-                    }
-                }
-                let reached = closure(next)
+            let stateCount = states.count
+            for byteLiterals in literalsByByte {
+                reached.formStep(from: states, literals: byteLiterals, stars: stars)
+                reached.formClosure(stars: stars)
+                let reachedCount = reached.count
                 // A step per state read, and per state of the subset built, closed and hashed into `seen`.
-                guard budget.spend(states.count + 2 * reached.count + 1) else { return exceeded }
-                guard !reached.isEmpty, seen.insert(reached).inserted else { continue }
-                worst = max(worst, reached.count)
+                guard budget.spend(stateCount + 2 * reachedCount + 1) else { return exceeded }
+                guard reachedCount > 0, seen.insert(reached).inserted else { continue }
+                worst = max(worst, reachedCount)
                 // `limit` is configuration and may be `Int.max` ("no limit"): then there is nothing above it to report.
                 if worst > limit || seen.count > maximumSubsets { return max(worst, limit == .max ? limit : limit + 1) }
                 queue.append(reached)
