@@ -103,7 +103,8 @@ struct WildcardPattern: Sendable, Hashable {
         let literalsByByte = alphabet.map { literals[$0] ?? WildcardStateSet(capacity: capacity) }
         var start = WildcardStateSet(capacity: capacity)
         start.insert(0)
-        start.formClosure(stars: stars)
+        // A leading star also stands for the state after it (never another star: the parser refuses `**`).
+        if tokens[0] == nil { start.insert(1) }
         var seen: Set<WildcardStateSet> = [start]
         var queue = [start]
         var worst = start.count
@@ -113,9 +114,7 @@ struct WildcardPattern: Sendable, Hashable {
         while let states = queue.popLast() {
             let stateCount = states.count
             for byteLiterals in literalsByByte {
-                reached.formStep(from: states, literals: byteLiterals, stars: stars)
-                reached.formClosure(stars: stars)
-                let reachedCount = reached.count
+                let reachedCount = reached.formStep(from: states, literals: byteLiterals, stars: stars)
                 // A step per state read, and per state of the subset built, closed and hashed into `seen`.
                 guard budget.spend(stateCount + 2 * reachedCount + 1) else { return exceeded }
                 guard reachedCount > 0, seen.insert(reached).inserted else { continue }

@@ -15,35 +15,26 @@ struct WildcardStateSet: Hashable {
         words[state / 64] |= 1 << UInt64(state % 64)
     }
 
-    /// Becomes the states one byte leads to from `states`: each state in `literals` (those whose token is the byte)
-    /// moves on to the next state, each state in `stars` stays. All sets have the same capacity, and no state in
-    /// `literals` is the last one.
-    mutating func formStep(from states: WildcardStateSet, literals: WildcardStateSet, stars: WildcardStateSet) {
-        var carry: UInt64 = 0
+    /// Becomes the states one byte leads to from `states`, closed: each state in `literals` (those whose token is the
+    /// byte) moves on to the next state, each state in `stars` stays, and each star state reached adds the state
+    /// after it. One pass is enough because a star is never followed by a star (the parser refuses `**`). All sets
+    /// have the same capacity, and no state in `literals` or `stars` is the last one. Returns the number of states.
+    mutating func formStep(from states: WildcardStateSet, literals: WildcardStateSet, stars: WildcardStateSet) -> Int {
+        var movedCarry: UInt64 = 0
+        var starredCarry: UInt64 = 0
+        var count = 0
         for index in words.indices {
             let state = states.words[index]
+            let star = stars.words[index]
             let moved = state & literals.words[index]
-            words[index] = moved << 1 | carry | state & stars.words[index]
-            carry = moved >> 63
+            let stepped = moved << 1 | movedCarry | state & star
+            let starred = stepped & star
+            let closed = stepped | starred << 1 | starredCarry
+            movedCarry = moved >> 63
+            starredCarry = starred >> 63
+            words[index] = closed
+            count += closed.nonzeroBitCount
         }
-    }
-
-    /// Adds the state after each star state, until nothing changes (a star matches the empty string too).
-    mutating func formClosure(stars: WildcardStateSet) {
-        var changed = true
-        while changed {
-            changed = false
-            var carry: UInt64 = 0
-            for index in words.indices {
-                let word = words[index]
-                let starred = word & stars.words[index]
-                let closed = word | starred << 1 | carry
-                carry = starred >> 63
-                if closed != word {
-                    words[index] = closed
-                    changed = true
-                }
-            }
-        }
+        return count
     }
 }
