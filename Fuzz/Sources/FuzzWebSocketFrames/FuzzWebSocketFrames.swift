@@ -25,8 +25,9 @@ enum FuzzWebSocketFrames {
     static let logger = Logger(label: "fuzz")
     static let runtime: PushBridgeRuntime = {
         var configuration = ServerConfiguration()
-        configuration.maximumFrameSize = 512
-        configuration.maximumMessageSize = 2048
+        // Small limits, so that inputs of a couple of kilobytes reach them (longer inputs make every run slower).
+        configuration.maximumFrameSize = 256
+        configuration.maximumMessageSize = 1024
         configuration.maximumSubscriptionsPerConnection = 4
         configuration.installDefaultRule = false
         return try! PushBridgeRuntime(configuration: configuration, logger: logger)
