@@ -16,40 +16,38 @@ public struct InputTransformer: Sendable, Equatable {
     public let inputPathsMap: [String: JSONPath]
     public let inputTemplate: String
     private let compiled: Template
-    /// The reserved variables the template uses; only these are computed per event.
-    private let reservedInUse: Set<String>
+    /// What each slot holds, in slot order: only the names the template uses get one, and rendering fills an array
+    /// by slot instead of a dictionary by name (this runs for every routed event).
+    private let slots: [Slot]
 
     public struct InvalidTransformer: Error, Sendable, Equatable {
         public let message: String
     }
 
-    private indirect enum Template: Sendable, Equatable {
+    private enum Slot: Sendable {
+        case path(JSONPath)
+        case reserved(String)
+    }
+
+    private indirect enum Template: Sendable {
         case json(Node)
         case text([Piece])
     }
 
-    private indirect enum Node: Sendable, Equatable {
-        case literal(JSONValue)
-        case placeholder(String)
+    /// A JSON template's tree, written straight to text when rendering.
+    private indirect enum Node: Sendable {
+        /// A value without placeholders, as its JSON text.
+        case literal(String)
+        case placeholder(slot: Int)
         case string([Piece])
         case array([Node])
-        case object([(String, Node)])
-
-        static func == (lhs: Node, rhs: Node) -> Bool {
-            switch (lhs, rhs) {
-            case (.literal(let l), .literal(let r)): l == r
-            case (.placeholder(let l), .placeholder(let r)): l == r
-            case (.string(let l), .string(let r)): l == r
-            case (.array(let l), .array(let r)): l == r
-            case (.object(let l), .object(let r)): l.count == r.count && zip(l, r).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
-            default: false
-            }
-        }
+        /// Members with their keys as JSON text (quoted and escaped), so each is appended as it is.
+        case object([(key: String, value: Node)])
     }
 
-    private enum Piece: Sendable, Equatable {
+    private enum Piece: Sendable {
         case text(String)
-        case placeholder(String)
+        case placeholder(slot: Int)
     }
 
     public init(inputPathsMap: [String: String], inputTemplate: String) throws(InvalidTransformer) {
@@ -72,10 +70,16 @@ public struct InputTransformer: Sendable, Equatable {
         }
         self.inputPathsMap = paths
         self.inputTemplate = inputTemplate
-        var used = Set<String>()
-        for case .placeholder(let name) in pieces where Self.reservedNames.contains(name) { used.insert(name) }
-        self.reservedInUse = used
-        self.compiled = try Self.compile(inputTemplate, known: known)
+        var slotOfName: [String: Int] = [:]
+        var slots: [Slot] = []
+        let slot = { (name: String) -> Int in
+            if let slot = slotOfName[name] { return slot }
+            slotOfName[name] = slots.count
+            slots.append(paths[name].map(Slot.path) ?? .reserved(name))
+            return slots.count - 1
+        }
+        self.compiled = try Self.compile(inputTemplate, known: known, slot: slot)
+        self.slots = slots
     }
 
     public static func == (lhs: InputTransformer, rhs: InputTransformer) -> Bool {
@@ -93,29 +97,26 @@ public struct InputTransformer: Sendable, Equatable {
 
     /// The input for `event`, or nil if it would be longer than `limit` bytes.
     public func render(_ event: Event, context: TargetInput.Context, limit: Int) -> String? {
-        var values: [String: JSONValue] = [:]
-        for (name, path) in inputPathsMap {
-            if let value = path.evaluate(event.json) { values[name] = value }
-        }
-        for name in reservedInUse {
-            switch name {
-            case "aws.events.rule-name": values[name] = .string(context.ruleName)
-            case "aws.events.rule-arn": values[name] = .string(context.ruleArn)
-            case "aws.events.event.ingestion-time": values[name] = .string(event.ingestedAt.rfc3339Seconds)
-            case "aws.events.event.json": values[name] = event.json
-            default:
-                if case .object(var envelope) = event.json {
-                    envelope["detail"] = nil
-                    values[name] = .object(envelope)
-                }
-            }
-        }
+        var renderer = Renderer(values: slots.map { Self.value(of: $0, event: event, context: context) }, limit: limit)
+        var output = ""
         switch compiled {
-        case .text(let pieces): return Self.renderText(pieces, values: values, limit: limit)
-        case .json(let node):
-            var sizes: [String: Int] = [:]
-            guard Self.estimate(node, values: values, sizes: &sizes) <= limit else { return nil }
-            return Self.render(node, values: values)?.jsonText ?? "null"
+        case .text(let pieces): renderer.writeText(pieces, to: &output)
+        case .json(let node): _ = renderer.write(node, to: &output)
+        }
+        return renderer.overLimit ? nil : output
+    }
+
+    private static func value(of slot: Slot, event: Event, context: TargetInput.Context) -> JSONValue? {
+        switch slot {
+        case .path(let path): return path.evaluate(event.json)
+        case .reserved("aws.events.rule-name"): return .string(context.ruleName)
+        case .reserved("aws.events.rule-arn"): return .string(context.ruleArn)
+        case .reserved("aws.events.event.ingestion-time"): return .string(event.ingestedAt.rfc3339Seconds)
+        case .reserved("aws.events.event.json"): return event.json
+        case .reserved:
+            guard case .object(var envelope) = event.json else { return nil }
+            envelope["detail"] = nil
+            return .object(envelope)
         }
     }
 
@@ -123,8 +124,8 @@ public struct InputTransformer: Sendable, Equatable {
 
     /// One pass: the `>` that may close a placeholder is found once and reused until an opening `<` passes it
     /// (searching for it again from every `<` made `<<<<…` quadratic), and a name stops at the next `<`.
-    private static func pieces(of text: String) -> [Piece] {
-        var pieces: [Piece] = []
+    private static func pieces(of text: String) -> [NamedPiece] {
+        var pieces: [NamedPiece] = []
         var rest = Substring(text)
         var nextClose: Substring.Index?
         while let open = rest.firstIndex(of: "<") {
@@ -143,17 +144,24 @@ public struct InputTransformer: Sendable, Equatable {
         return pieces
     }
 
+    /// A piece of template text as found, before its placeholder is given a slot.
+    private enum NamedPiece {
+        case text(String)
+        case placeholder(String)
+    }
+
     private static func isNameCharacter(_ character: Character) -> Bool {
         character.isLetter || character.isNumber || character == "-" || character == "_" || character == "."
     }
 
     /// Replaces bare placeholders by marker strings so the template parses as JSON, then maps the tree.
-    private static func compile(_ template: String, known: Set<String>) throws(InvalidTransformer) -> Template {
+    private static func compile(_ template: String, known: Set<String>, slot: (String) -> Int) throws(InvalidTransformer) -> Template {
         let marker = "\u{E000}pb-placeholder\u{E000}"
+        let templatePieces = pieces(of: template)
         var text = ""
         var insideString = false
         var escaped = false
-        for piece in pieces(of: template) {
+        for piece in templatePieces {
             switch piece {
             case .text(let literal):
                 for character in literal {
@@ -168,8 +176,17 @@ public struct InputTransformer: Sendable, Equatable {
                 text += insideString ? "<\(name)>" : "\"\(marker)\(name)\""
             }
         }
+        // Names the template's text itself does not know (a `<` written as `\u003c` inside a JSON string) insert nothing.
+        func slotted(_ pieces: [NamedPiece]) -> [Piece] {
+            pieces.map { piece in
+                switch piece {
+                case .text(let text): .text(text)
+                case .placeholder(let name): known.contains(name) ? .placeholder(slot: slot(name)) : .text("")
+                }
+            }
+        }
         guard let parsed = try? JSONParser.parse(text), parsed.objectValue != nil || parsed.arrayValue != nil else {
-            return .text(pieces(of: template))
+            return .text(slotted(templatePieces))
         }
         // A placeholder stands for a value; as an object key (`{<k>:1}`) it has no place in the JSON tree.
         func placeholderKey(_ value: JSONValue) -> String? {
@@ -190,13 +207,13 @@ public struct InputTransformer: Sendable, Equatable {
         func node(_ value: JSONValue) -> Node {
             switch value {
             case .string(let string):
-                if string.hasPrefix(marker) { return .placeholder(String(string.dropFirst(marker.count))) }
+                if string.hasPrefix(marker) { return .placeholder(slot: slot(String(string.dropFirst(marker.count)))) }
                 let parts = pieces(of: string)
                 return parts.contains { if case .placeholder(let name) = $0 { known.contains(name) } else { false } }
-                    ? .string(parts) : .literal(value)
+                    ? .string(slotted(parts)) : .literal(value.jsonText)
             case .array(let array): return .array(array.map(node))
-            case .object(let object): return .object(object.map { ($0.key, node($0.value)) })
-            default: return .literal(value)
+            case .object(let object): return .object(object.map { (JSONValue.quoted($0.key), node($0.value)) })
+            default: return .literal(value.jsonText)
             }
         }
         return .json(node(parsed))
@@ -204,63 +221,75 @@ public struct InputTransformer: Sendable, Equatable {
 
     // MARK: Rendering
 
-    private static func render(_ node: Node, values: [String: JSONValue]) -> JSONValue? {
-        switch node {
-        case .literal(let value): return value
-        case .placeholder(let name): return values[name]
-        case .string(let pieces): return .string(renderText(pieces, values: values) ?? "")
-        case .array(let nodes): return .array(nodes.map { render($0, values: values) ?? .null })
-        case .object(let members):
-            var object = JSONObject()
-            for (key, member) in members {
-                if let value = render(member, values: values) { object[key] = value }
-            }
-            return .object(object)
-        }
-    }
+    /// Writes a compiled template with the values of one event, and stops writing once the text is past `limit`
+    /// bytes (a template that repeats a large value, `<e><e><e>…` over a 256 KiB detail, would otherwise turn one
+    /// event into hundreds of megabytes).
+    private struct Renderer {
+        let values: [JSONValue?]
+        let limit: Int
+        /// Each value's text inside strings, made once however often the template names it.
+        private var texts: [String?]
+        private(set) var overLimit = false
 
-    /// Each value's text is made once however often the template names it; past `limit` bytes: nil.
-    private static func renderText(_ pieces: [Piece], values: [String: JSONValue], limit: Int = .max) -> String? {
-        var output = ""
-        var texts: [String: String] = [:]
-        for piece in pieces {
-            switch piece {
-            case .text(let text): output += text
-            case .placeholder(let name):
-                if let text = texts[name] {
-                    output += text
-                } else if let value = values[name] {
-                    let text = value.stringValue ?? value.jsonText
-                    texts[name] = text
-                    output += text
+        init(values: [JSONValue?], limit: Int) {
+            self.values = values
+            self.limit = limit
+            texts = Array(repeating: nil, count: values.count)
+        }
+
+        /// Writes `node`; false (and nothing written) when it is a placeholder whose path found nothing.
+        mutating func write(_ node: Node, to output: inout String) -> Bool {
+            guard !overLimit else { return true }
+            switch node {
+            case .literal(let text): output += text
+            case .placeholder(let slot):
+                guard let value = values[slot] else { return false }
+                value.write(to: &output)
+            case .string(let pieces):
+                var text = ""
+                writeText(pieces, to: &text)
+                JSONValue.writeString(text, to: &output)
+            case .array(let nodes):
+                output += "["
+                for (index, node) in nodes.enumerated() {
+                    if index > 0 { output += "," }
+                    if !write(node, to: &output) { output += "null" }
                 }
+                output += "]"
+            case .object(let members):
+                output += "{"
+                var first = true
+                for (key, value) in members {
+                    // A member whose placeholder found nothing is left out.
+                    if case .placeholder(let slot) = value, values[slot] == nil { continue }
+                    if !first { output += "," }
+                    first = false
+                    output += key
+                    output += ":"
+                    _ = write(value, to: &output)
+                }
+                output += "}"
             }
-            if output.utf8.count > limit { return nil }
+            if output.utf8.count > limit { overLimit = true }
+            return true
         }
-        return output
-    }
 
-    /// About how long a JSON template's output is, each value weighed once.
-    private static func estimate(_ node: Node, values: [String: JSONValue], sizes: inout [String: Int]) -> Int {
-        func size(_ name: String) -> Int {
-            if let known = sizes[name] { return known }
-            let measured = values[name]?.estimatedTextBytes ?? 4
-            sizes[name] = measured
-            return measured
-        }
-        switch node {
-        case .literal(let value): return value.estimatedTextBytes
-        case .placeholder(let name): return size(name)
-        case .string(let pieces):
-            return pieces.reduce(2) { total, piece in
+        /// Writes text pieces, each value as its text (a string's own characters, anything else as JSON).
+        mutating func writeText(_ pieces: [Piece], to output: inout String) {
+            for piece in pieces where !overLimit {
                 switch piece {
-                case .text(let text): total + text.utf8.count
-                case .placeholder(let name): total + size(name)
+                case .text(let text): output += text
+                case .placeholder(let slot):
+                    if let text = texts[slot] {
+                        output += text
+                    } else if let value = values[slot] {
+                        let text = value.stringValue ?? value.jsonText
+                        texts[slot] = text
+                        output += text
+                    }
                 }
+                if output.utf8.count > limit { overLimit = true }
             }
-        case .array(let nodes): return nodes.reduce(2) { $0 + estimate($1, values: values, sizes: &sizes) + 1 }
-        case .object(let members):
-            return members.reduce(2) { $0 + $1.0.utf8.count + 4 + estimate($1.1, values: values, sizes: &sizes) }
         }
     }
 }
