@@ -10,9 +10,15 @@ import PushBridgeJSON
 /// Written by hand: no Swift library validates JSON against a Smithy/botocore model, and the messages must be AWS's.
 struct RequestValidator: Sendable {
     let model: ServiceModel
+    private let inputs: [String: ResolvedShape]
+
+    init(model: ServiceModel) {
+        self.model = model
+        inputs = ResolvedShape.inputs(of: model)
+    }
 
     func validate(_ body: JSONValue, operation: String) throws(AWSServiceError) {
-        guard let input = model.operations[operation] else { return }
+        guard let input = inputs[operation] else { return }
         var violations: [String] = []
         var path: [PathComponent] = []
         try check(body, shape: input, path: &path, violations: &violations)
@@ -39,12 +45,12 @@ struct RequestValidator: Sendable {
         return text
     }
 
-    private func check(_ value: JSONValue, shape name: String, path: inout [PathComponent], violations: inout [String]) throws(AWSServiceError) {
-        guard let shape = model.shapes[name] else { return }
+    private func check(_ value: JSONValue, shape: ResolvedShape, path: inout [PathComponent], violations: inout [String]) throws(AWSServiceError) {
         if case .null = value { return }
-        switch shape {
+        switch shape.kind {
+        case .unchecked: return
         case .structure(let members):
-            guard case .object(let object) = value else { throw typeMismatch(value, expected: name) }
+            guard case .object(let object) = value else { throw typeMismatch(value, expected: shape) }
             for member in members {
                 path.append(.member(member.name))
                 defer { path.removeLast() }
@@ -57,7 +63,7 @@ struct RequestValidator: Sendable {
                 try check(memberValue, shape: member.shape, path: &path, violations: &violations)
             }
         case .list(let member, let length, let sensitive):
-            guard case .array(let elements) = value else { throw typeMismatch(value, expected: name) }
+            guard case .array(let elements) = value else { throw typeMismatch(value, expected: shape) }
             let lengthViolations = Self.lengthViolations(elements.count, length)
             if !lengthViolations.isEmpty {
                 // Printed only for a violation: PutEvents passes here with every request.
@@ -70,7 +76,7 @@ struct RequestValidator: Sendable {
                 try check(element, shape: member, path: &path, violations: &violations)
             }
         case .map(let key, let valueShape, let length):
-            guard case .object(let object) = value else { throw typeMismatch(value, expected: name) }
+            guard case .object(let object) = value else { throw typeMismatch(value, expected: shape) }
             var keysFail = false
             var valuesFail = false
             for (memberKey, memberValue) in object {
@@ -88,13 +94,13 @@ struct RequestValidator: Sendable {
                 let rendered = render(map: object)
                 for constraint in constraints { violations.append(Self.violation(rendered, path, constraint)) }
             }
-        case .string(_, _, _, let sensitive):
-            guard case .string(let text) = value else { throw typeMismatch(value, expected: name) }
-            for constraint in stringViolations(text, shape: name) {
-                violations.append(Self.violation(sensitive ? nil : text, path, constraint))
+        case .string(let rules):
+            guard case .string(let text) = value else { throw typeMismatch(value, expected: shape) }
+            for constraint in stringViolations(text, shape: shape) {
+                violations.append(Self.violation(rules.sensitive ? nil : text, path, constraint))
             }
         case .integer(let range):
-            guard case .number(let number) = value else { throw typeMismatch(value, expected: name) }
+            guard case .number(let number) = value else { throw typeMismatch(value, expected: shape) }
             guard let integer = number.int64, let int32 = Int32(exactly: integer) else {
                 throw .serialization("NUMBER_VALUE \(number) can not be converted to an Integer")
             }
@@ -106,38 +112,39 @@ struct RequestValidator: Sendable {
                 violations.append(Self.violation("\(integerValue)", path, "Member must have value less than or equal to \(max)"))
             }
         case .boolean:
-            guard case .bool = value else { throw typeMismatch(value, expected: name) }
+            guard case .bool = value else { throw typeMismatch(value, expected: shape) }
         case .timestamp:
             switch value {
             case .number, .string: break
-            default: throw typeMismatch(value, expected: name)
+            default: throw typeMismatch(value, expected: shape)
             }
         }
     }
 
     /// The constraints a string breaks, in AWS's order: enum, pattern, then length.
-    private func stringViolations(_ text: String, shape name: String) -> [String] {
-        guard case .string(let length, let pattern, let enumValues, _)? = model.shapes[name] else { return [] }
+    private func stringViolations(_ text: String, shape: ResolvedShape) -> [String] {
+        guard case .string(let rules) = shape.kind else { return [] }
         var constraints: [String] = []
-        if let enumValues, !enumValues.contains(text) {
+        if let enumSet = rules.enumSet, let enumValues = rules.enumValues, !enumSet.contains(text) {
             constraints.append("Member must satisfy enum value set: [\(enumValues.joined(separator: ", "))]")
         }
-        if let pattern, !ModelPattern.matches(text, pattern: pattern) {
+        // A pattern LinearPattern cannot read matches everything (a test keeps the model free of them).
+        if let pattern = rules.pattern, let compiled = rules.compiledPattern, !compiled.wholeMatch(text) {
             constraints.append("Member must satisfy regular expression pattern: \(pattern)")
         }
         // AWS counts a string's length in UTF-16 code units, as Java does.
-        constraints += Self.lengthViolations(text.utf16.count, length)
+        constraints += Self.lengthViolations(text.utf16.count, rules.length)
         return constraints
     }
 
     /// Every constraint of a string shape, as a map's key or value constraint lists them.
-    private func allConstraints(of name: String) -> String {
-        guard case .string(let length, let pattern, let enumValues, _)? = model.shapes[name] else { return "" }
+    private func allConstraints(of shape: ResolvedShape) -> String {
+        guard case .string(let rules) = shape.kind else { return "" }
         var constraints: [String] = []
-        if let max = length.max { constraints.append("Member must have length less than or equal to \(max)") }
-        if let min = length.min { constraints.append("Member must have length greater than or equal to \(min)") }
-        if let pattern { constraints.append("Member must satisfy regular expression pattern: \(pattern)") }
-        if let enumValues { constraints.append("Member must satisfy enum value set: [\(enumValues.joined(separator: ", "))]") }
+        if let max = rules.length.max { constraints.append("Member must have length less than or equal to \(max)") }
+        if let min = rules.length.min { constraints.append("Member must have length greater than or equal to \(min)") }
+        if let pattern = rules.pattern { constraints.append("Member must satisfy regular expression pattern: \(pattern)") }
+        if let enumValues = rules.enumValues { constraints.append("Member must satisfy enum value set: [\(enumValues.joined(separator: ", "))]") }
         return constraints.joined(separator: ", ")
     }
 
@@ -153,8 +160,8 @@ struct RequestValidator: Sendable {
     }
 
     /// A list as AWS prints it: strings and numbers as themselves, a list of structures as `[ShapeName]`.
-    private func render(list elements: [JSONValue], member: String) -> String {
-        if case .structure? = model.shapes[member], !elements.isEmpty { return "[\(member)]" }
+    private func render(list elements: [JSONValue], member: ResolvedShape) -> String {
+        if case .structure = member.kind, !elements.isEmpty { return "[\(member.name)]" }
         return "[" + elements.map(Self.render(scalar:)).joined(separator: ", ") + "]"
     }
 
@@ -173,14 +180,14 @@ struct RequestValidator: Sendable {
     }
 
     /// AWS's JSON deserializer names the token it found and the type it wanted (a Java type for scalars).
-    private func typeMismatch(_ value: JSONValue, expected name: String) -> AWSServiceError {
+    private func typeMismatch(_ value: JSONValue, expected expectedShape: ResolvedShape) -> AWSServiceError {
         let shape: String
-        switch model.shapes[name] {
-        case .string?: shape = "String"
-        case .integer?: shape = "Integer"
-        case .boolean?: shape = "Boolean"
-        case .timestamp?: shape = "Date"
-        default: shape = name
+        switch expectedShape.kind {
+        case .string: shape = "String"
+        case .integer: shape = "Integer"
+        case .boolean: shape = "Boolean"
+        case .timestamp: shape = "Date"
+        default: shape = expectedShape.name
         }
         switch value {
         case .object: return .serialization("Start of structure or map found where not expected.")
