@@ -182,6 +182,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What several test targets share (not part of the product).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(
             name: "CurlTransportTests",
@@ -230,13 +232,14 @@ let package = Package(
         .testTarget(name: "PushBridgeJSONTests", dependencies: ["PushBridgeJSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EventPatternsTests",
-            dependencies: ["EventPatterns", "PushBridgeJSON"],
+            dependencies: ["TestSupport", "EventPatterns", "PushBridgeJSON"],
             resources: [.copy("Golden")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PushBridgeCoreTests",
             dependencies: [
+                "TestSupport",
                 "PushBridgeCore",
                 "PushBridgeJSON",
                 "EventPatterns",

@@ -1,4 +1,5 @@
 import PushBridgeJSON
+import TestSupport
 import Testing
 
 @testable import EventPatterns

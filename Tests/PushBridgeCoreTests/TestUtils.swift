@@ -5,22 +5,7 @@ import PushBridgeJSON
 import Synchronization
 import Testing
 
-// MARK: Randomness and time
-
-/// A deterministic `RandomNumberGenerator` (SplitMix64), so retry schedules are reproducible.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { self.state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+// MARK: Time
 
 /// 2026-11-29T19:10:21Z, a fixed "now" for pure state-machine tests.
 let t0 = Timestamp(milliseconds: 1_795_979_421_000)

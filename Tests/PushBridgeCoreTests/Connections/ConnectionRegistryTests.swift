@@ -1,4 +1,5 @@
 import PushBridgeCore
+import TestSupport
 import Testing
 
 @Suite("ConnectionRegistry")
@@ -88,7 +89,7 @@ struct ConnectionRegistryTests {
         let entities = ["e0", "e1", "e2"]
         let registry = registry(ids, limit: 10)
         var model: [String: Set<String>] = [:]
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix(seed: 7)
         for _ in 0..<3000 {
             let id = ids[Int(random.next() % UInt64(ids.count))]
             let entity = entities[Int(random.next() % UInt64(entities.count))]

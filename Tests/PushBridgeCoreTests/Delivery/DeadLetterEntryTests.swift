@@ -1,5 +1,6 @@
 import Foundation
 import PushBridgeCore
+import TestSupport
 import Testing
 
 @Suite("DeadLetterEntry")
@@ -9,7 +10,7 @@ struct DeadLetterEntryTests {
         var state = DeliveryQueueState(capacity: 1, retryPolicy: RetryPolicy(maximumRetryAttempts: 0))
         _ = state.enqueue(makeMessage())
         let lease = try #require(state.receive(now: t0, maximum: 1).first)
-        var random = SeededRandom(seed: 1)
+        var random = SplitMix(seed: 1)
         guard case .deadLettered(let entry) = state.fail(lease, failure: retryable, now: t0, random: &random, deadLetterId: { "id" }) else {
             Issue.record("expected a dead letter")
             return

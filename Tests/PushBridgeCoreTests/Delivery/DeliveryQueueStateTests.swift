@@ -1,4 +1,5 @@
 import PushBridgeCore
+import TestSupport
 import Testing
 
 @Suite("DeliveryQueueState")
@@ -20,12 +21,12 @@ struct DeliveryQueueStateTests {
         at now: Timestamp,
         seed: UInt64 = 1
     ) -> DeliveryQueueState.FailureAction {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix(seed: seed)
         return state.fail(lease, failure: failure, now: now, random: &random, deadLetterId: ids.next)
     }
 
     private func promote(_ state: inout DeliveryQueueState, at now: Timestamp) -> [DeadLetterEntry] {
-        var random = SeededRandom(seed: 2)
+        var random = SplitMix(seed: 2)
         return state.promoteDue(now: now, random: &random, deadLetterId: ids.next)
     }
 

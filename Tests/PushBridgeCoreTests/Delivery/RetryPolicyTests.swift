@@ -1,4 +1,5 @@
 import PushBridgeCore
+import TestSupport
 import Testing
 
 @Suite("RetryPolicy")
@@ -44,7 +45,7 @@ struct RetryPolicyTests {
         let policy = RetryPolicy(baseDelay: .zero, maximumDelay: .seconds(300))
         #expect(policy.backoffCeiling(retry: 0) == 0)
         #expect(policy.backoffCeiling(retry: 10) == 0)
-        var random = SeededRandom(seed: 1)
+        var random = SplitMix(seed: 1)
         #expect(policy.decide(retriesSoFar: 3, ingestedAt: t0, now: t0, using: &random) == .retry(at: t0))
     }
 
@@ -55,7 +56,7 @@ struct RetryPolicyTests {
             let ceiling = policy.backoffCeiling(retry: retry)
             var delays: Set<Int64> = []
             for seed in UInt64(0)..<300 {
-                var random = SeededRandom(seed: seed)
+                var random = SplitMix(seed: seed)
                 guard case .retry(let at) = policy.decide(retriesSoFar: retry, ingestedAt: t0, now: t0, using: &random) else {
                     Issue.record("expected a retry")
                     continue
@@ -74,8 +75,8 @@ struct RetryPolicyTests {
     @Test("decide is reproducible with the same seed")
     func reproducible() {
         let policy = RetryPolicy()
-        var a = SeededRandom(seed: 42)
-        var b = SeededRandom(seed: 42)
+        var a = SplitMix(seed: 42)
+        var b = SplitMix(seed: 42)
         #expect(
             policy.decide(retriesSoFar: 5, ingestedAt: t0, now: t0, using: &a) == policy.decide(retriesSoFar: 5, ingestedAt: t0, now: t0, using: &b)
         )
@@ -84,7 +85,7 @@ struct RetryPolicyTests {
     @Test("decide: MaximumRetryAttempts counts retries after the first attempt")
     func retryAttempts() {
         let policy = RetryPolicy(maximumRetryAttempts: 2)
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix(seed: 7)
         #expect(policy.decide(retriesSoFar: 0, ingestedAt: t0, now: t0, using: &random) != .exhausted(.maximumRetryAttempts))
         #expect(policy.decide(retriesSoFar: 1, ingestedAt: t0, now: t0, using: &random) != .exhausted(.maximumRetryAttempts))
         #expect(policy.decide(retriesSoFar: 2, ingestedAt: t0, now: t0, using: &random) == .exhausted(.maximumRetryAttempts))
@@ -95,7 +96,7 @@ struct RetryPolicyTests {
     @Test("decide: a retry due after the age limit is exhausted by MaximumEventAgeInSeconds")
     func eventAge() {
         let policy = RetryPolicy(maximumEventAgeSeconds: 60, baseDelay: .milliseconds(1), maximumDelay: .milliseconds(1))
-        var random = SeededRandom(seed: 3)
+        var random = SplitMix(seed: 3)
         let deadline = t0.adding(seconds: 60)
         #expect(policy.decide(retriesSoFar: 0, ingestedAt: t0, now: deadline.adding(milliseconds: 1), using: &random) == .exhausted(.maximumEventAge))
         // Due exactly at the deadline is still a retry.
@@ -114,7 +115,7 @@ struct RetryPolicyTests {
     @Test("decide: Retry-After later than the backoff wins; earlier is ignored")
     func retryAfter() {
         let policy = RetryPolicy(baseDelay: .seconds(1), maximumDelay: .seconds(1))
-        var random = SeededRandom(seed: 9)
+        var random = SplitMix(seed: 9)
         let later = t0.adding(seconds: 120)
         #expect(policy.decide(retriesSoFar: 0, ingestedAt: t0, now: t0, notBefore: later, using: &random) == .retry(at: later))
         guard case .retry(let at) = policy.decide(retriesSoFar: 0, ingestedAt: t0, now: t0, notBefore: t0.adding(seconds: -10), using: &random)

@@ -1,4 +1,5 @@
 import PushBridgeCore
+import TestSupport
 import Testing
 
 @Suite("DeliveryQueueState store changes")
@@ -21,12 +22,12 @@ struct DeliveryQueueStateStoreTests {
         _ failure: DeliveryFailure = retryable,
         at now: Timestamp
     ) -> DeliveryQueueState.FailureAction {
-        var random = SeededRandom(seed: 1)
+        var random = SplitMix(seed: 1)
         return state.fail(lease, failure: failure, now: now, random: &random, deadLetterId: ids.next)
     }
 
     private func promote(_ state: inout DeliveryQueueState, at now: Timestamp) -> [DeadLetterEntry] {
-        var random = SeededRandom(seed: 2)
+        var random = SplitMix(seed: 2)
         return state.promoteDue(now: now, random: &random, deadLetterId: ids.next)
     }
 
