@@ -9,11 +9,9 @@ import PushBridgeJSON
 ///
 /// Written by hand: no Swift library validates JSON against a Smithy/botocore model, and the messages must be AWS's.
 struct RequestValidator: Sendable {
-    let model: ServiceModel
     private let inputs: [String: ResolvedShape]
 
     init(model: ServiceModel) {
-        self.model = model
         inputs = ResolvedShape.inputs(of: model)
     }
 
