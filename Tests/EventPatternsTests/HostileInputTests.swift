@@ -112,6 +112,11 @@ struct HostileInputTests {
         #expect(try EventPattern(json: one).matches(try event(#"{"a":"\#(text(150) + text(150))"}"#)))
         let three = #"{"a":[{"wildcard":"\#(medium)"}],"b":[{"wildcard":"\#(medium)"}],"c":[{"wildcard":"\#(medium)"}]}"#
         #expect(throws: InvalidEventPattern(reason: tooComplex, pattern: three)) { _ = try EventPattern(json: three, limits: loose) }
+
+        // The budget is one of the limits: the one pattern that fits the default budget does not fit a tenth of it.
+        let smallBudget = PatternLimits(maximumWildcardSteps: PatternLimits.defaultWildcardSteps / 10)
+        #expect(throws: InvalidEventPattern(reason: tooComplex, pattern: one)) { _ = try EventPattern(json: one, limits: smallBudget) }
+        #expect(try EventPattern(json: #"{"a":[{"wildcard":"*.example.*"}]}"#, limits: smallBudget).subRuleCount == 1)
     }
 
     @Test("A thousand nested arrays around many numbers flatten to one record per array element")

@@ -8,7 +8,12 @@ import PushBridgeJSON
 /// the same thing. A path written twice (e.g. `"a.b"` and `a → b`) keeps the last value, as Ruler does.
 struct PatternCompiler {
     let limits: PatternLimits
-    let wildcardBudget = WildcardWorkBudget()
+    let wildcardBudget: WildcardWorkBudget
+
+    init(limits: PatternLimits) {
+        self.limits = limits
+        wildcardBudget = WildcardWorkBudget(steps: limits.maximumWildcardSteps)
+    }
 
     /// Field names that Ruler refuses inside `$or` branches.
     static let reservedInOr: Set<String> = [

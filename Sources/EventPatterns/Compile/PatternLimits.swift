@@ -17,11 +17,24 @@ public struct PatternLimits: Sendable, Equatable {
     /// measure `*:*:*:*:*:event-bus/*` (rejected by AWS) scores 12 and
     /// `/Users/*/dir/dir/dir/dir/dir/doc.txt` (accepted by AWS) scores 7, so the default of 10 sits between.
     public var maximumWildcardComplexity: Int
+    /// The work all of one pattern's wildcard complexity checks may do together, in steps (see
+    /// `WildcardWorkBudget`); running out counts as too complex. It bounds the CPU one PutRule can take.
+    public var maximumWildcardSteps: Int
 
-    public init(maximumLength: Int = 2048, maximumOrCombinations: Int = 1000, maximumWildcardComplexity: Int = 10) {
+    /// Room for two of the costliest wildcards the default complexity limit lets through (300 characters around
+    /// two stars take about 370,000 steps), a thousand times what `*a*b*c*d*e*f*g` takes.
+    public static let defaultWildcardSteps = 1_000_000
+
+    public init(
+        maximumLength: Int = 2048,
+        maximumOrCombinations: Int = 1000,
+        maximumWildcardComplexity: Int = 10,
+        maximumWildcardSteps: Int = defaultWildcardSteps
+    ) {
         self.maximumLength = min(maximumLength, Self.absoluteMaximumLength)
         self.maximumOrCombinations = maximumOrCombinations
         self.maximumWildcardComplexity = maximumWildcardComplexity
+        self.maximumWildcardSteps = maximumWildcardSteps
     }
 
     public static let `default` = PatternLimits()

@@ -4,9 +4,7 @@
 /// `maximumSubsets` of them; without a budget across values, a pattern of many long wildcards repeats that work
 /// for each and one PutRule could hold a thread for seconds. Running out counts as too complex.
 final class WildcardWorkBudget {
-    /// Room for two of the costliest wildcards the default complexity limit lets through (300 characters around
-    /// two stars take about 370,000 steps), a thousand times what `*a*b*c*d*e*f*g` takes.
-    static let defaultSteps = 1_000_000
+    static let defaultSteps = PatternLimits.defaultWildcardSteps
 
     private(set) var remainingSteps: Int
 
