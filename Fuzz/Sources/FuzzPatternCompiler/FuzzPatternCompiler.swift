@@ -10,11 +10,11 @@ import PushBridgeJSON
 // - a valid pattern has 1 to `maximumOrCombinations` branches and stays valid under looser limits;
 // - the compact re-serialization of a parsed pattern compiles to the same outcome (the compiler sees values).
 //
-// The wildcard work budget is a tenth of the default: the fuzzer soon finds wildcards that spend all of it, and each
+// The wildcard work budget is a hundredth of the default: the fuzzer soon finds wildcards that spend all of it, and each
 // input is compiled up to four times, so the default budget made such inputs dominate the run (same code paths).
 @main
 enum FuzzPatternCompiler {
-    static let wildcardSteps = PatternLimits.defaultWildcardSteps / 10
+    static let wildcardSteps = PatternLimits.defaultWildcardSteps / 100
     static let limits = PatternLimits(maximumWildcardSteps: wildcardSteps)
     static let loose = PatternLimits(
         maximumLength: PatternLimits.absoluteMaximumLength,
