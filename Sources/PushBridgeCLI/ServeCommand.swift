@@ -55,7 +55,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maxSubscriptions: Int?
 
     @Option(
-        help: "Frames one connection may have queued before it is closed as a slow consumer. [env: PUSHBRIDGE_OUTBOUND_BUFFER_FRAMES] (default: 1024)"
+        help:
+            "Full frames one connection may have queued before it is closed as a slow consumer; the bytes are also capped at 4 MiB. [env: PUSHBRIDGE_OUTBOUND_BUFFER_FRAMES] (default: 1024)"
     )
     var outboundBufferFrames: Int?
 
@@ -121,7 +122,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a client has to send a request body. [env: PUSHBRIDGE_BODY_TIMEOUT] (default: 30)")
     var bodyTimeout: Double?
 
-    @Option(help: "Seconds an idle kept-alive HTTP connection stays open. [env: PUSHBRIDGE_KEEP_ALIVE_TIMEOUT] (default: 60)")
+    @Option(
+        help:
+            "Seconds an idle kept-alive HTTP connection stays open before the next request's head is due (the header timeout then applies too). [env: PUSHBRIDGE_KEEP_ALIVE_TIMEOUT] (default: 60)"
+    )
     var keepAliveTimeout: Double?
 
     @Option(
@@ -435,7 +439,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.storage = .dataDirectory(directory, synchronous: synchronous)
         }
         guard (1...65535).contains(configuration.port) || configuration.port == 0 else {
-            throw ValidationError("--port must be between 1 and 65535 (or 0 for any free port).")
+            throw ValidationError("--port must be from 1 to 65535 (or 0 for any free port), not \(configuration.port).")
         }
         try applySecuritySettings(to: &configuration, environment: environment, setting: setting, bounded: bounded)
         try applyRateLimitSettings(to: &configuration, bounded: bounded)

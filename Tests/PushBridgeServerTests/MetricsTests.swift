@@ -70,6 +70,24 @@ extension TestServer {
         }
     }
 
+    @Test("Dead letters evicted to make room are counted in /metrics")
+    func deadLetterEvictionsAreCounted() async throws {
+        func roomForOneDeadLetter(_ configuration: inout ServerConfiguration) { configuration.deadLetterCapacity = 1 }
+        try await withOperatedServer(configure: roomForOneDeadLetter) { operated in
+            let server = operated.server
+            #expect(try await server.scrape()["pushbridge_dlq_evicted_total"] == 0)
+            // Without an entityId the WebSocket target refuses each event: three dead letters, room for one.
+            let entries: [JSONValue] = (0..<3).map { index in
+                ["Source": "tests", "DetailType": "Entity Updated", "Detail": .string(#"{"n":\#(index)}"#)]
+            }
+            _ = try await server.putEventsOK(entries)
+            try await eventually("three dead letters, two of them evicted") {
+                let samples = try await server.scrape()
+                return samples["pushbridge_dlq_evicted_total"] == 2 && samples["pushbridge_dlq_depth"] == 1
+            }
+        }
+    }
+
     @Test func retriesAndOperatorDisconnectsAreCounted() async throws {
         try await withOperatedServer(configure: slowRetries) { operated in
             let server = operated.server

@@ -217,6 +217,8 @@ def test_usage_errors_exit_1_and_say_what_to_do(server):
         (["--frames-burst", "0"], None, "--frames-burst"),
         (["--put-events-rate", "1000001"], None, "--put-events-rate"),
         ([], {"PUSHBRIDGE_PUT_EVENTS_BURST": "99999999999"}, "--put-events-burst"),
+        (["--port", "70000"], None, "--port"),
+        ([], {"PUSHBRIDGE_PORT": "70000"}, "--port"),
     ],
 )
 def test_serve_flags_out_of_range_stop_the_start_with_the_range(server, args, env, flag):

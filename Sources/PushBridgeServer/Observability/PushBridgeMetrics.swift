@@ -17,6 +17,7 @@ public final class PushBridgeMetrics: Sendable {
         var routed: [TargetKey: (queue: ObjectIdentifier, value: Int)] = [:]
         var queueGauges: Set<TargetKey> = []
         var closedReported: [String: Int] = [:]
+        var deadLettersEvicted = 0
     }
 
     private let sampled = Mutex(Sampled())
@@ -55,6 +56,7 @@ public final class PushBridgeMetrics: Sendable {
         gauge("pushbridge_connections").record(0)
         gauge("pushbridge_subscriptions").record(0)
         gauge("pushbridge_dlq_depth").record(0)
+        counter("pushbridge_dlq_evicted_total").increment(by: 0)
         for reason in ["slow_consumer", "operator", "shutdown", "other"] {
             counter("pushbridge_connections_closed_total", [("reason", reason)]).increment(by: 0)
         }
@@ -165,6 +167,7 @@ public final class PushBridgeMetrics: Sendable {
         gauge("pushbridge_connections").record(runtime.registry.connectionCount)
         gauge("pushbridge_subscriptions").record(runtime.registry.subscriptionCount)
         gauge("pushbridge_dlq_depth").record(runtime.deadLetters.count)
+        let evicted = runtime.deadLetters.evictedCount
         let queues = runtime.router.queues().map { ($0, $0.snapshot) }
         let closedByReason = closedReasons(slowConsumers: runtime.fanOutStatistics.slowConsumersClosed)
         sampled.withLock { sampled in
@@ -191,6 +194,10 @@ public final class PushBridgeMetrics: Sendable {
                 }
             }
             sampled.queueGauges = seen
+            if evicted > sampled.deadLettersEvicted {
+                counter("pushbridge_dlq_evicted_total").increment(by: evicted - sampled.deadLettersEvicted)
+                sampled.deadLettersEvicted = evicted
+            }
             for (reason, total) in closedByReason {
                 let delta = total - sampled.closedReported[reason, default: 0]
                 if delta > 0 {
