@@ -124,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Seconds an idle kept-alive HTTP connection stays open before the next request's head is due (the header timeout then applies too). [env: PUSHBRIDGE_KEEP_ALIVE_TIMEOUT] (default: 60)"
+            "Seconds a kept-alive HTTP connection may stay idle between requests; the header timeout is added for the next request's head (70 s in all by default). [env: PUSHBRIDGE_KEEP_ALIVE_TIMEOUT] (default: 60)"
     )
     var keepAliveTimeout: Double?
 
