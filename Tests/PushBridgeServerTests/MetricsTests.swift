@@ -112,6 +112,27 @@ extension TestServer {
         }
     }
 
+    @Test("A removed target's series leave /metrics, so creating and removing targets in a loop grows nothing")
+    func removedTargetsLeaveNoSeries() async throws {
+        try await withOperatedServer(configure: slowRetries) { operated in
+            let server = operated.server
+            let labels = #"bus="default",rule="Churn",target="hook""#
+            for round in 0..<2 {
+                try await server.events("PutRule", #"{"Name":"Churn","EventPattern":"{\"source\":[\"churn\"]}"}"#)
+                try await server.events("PutTargets", #"{"Rule":"Churn","Targets":[{"Id":"hook","Arn":"http://127.0.0.1:9/x"}]}"#)
+                try await server.putEventsOK([["Source": "churn", "DetailType": "x", "Detail": "{}"]])
+                try await eventually("round \(round): a retry to be scheduled", within: .seconds(10)) {
+                    try await server.scrape()["pushbridge_queue_waiting_retry{\(labels)}"] == 1
+                }
+                #expect(try await server.scrape()["pushbridge_deliveries_total{\(labels),outcome=\"retry_scheduled\"}"] == 1)
+                try await server.events("RemoveTargets", #"{"Rule":"Churn","Ids":["hook"]}"#)
+                try await server.events("DeleteRule", #"{"Name":"Churn"}"#)
+                let left = try await server.scrape().keys.filter { $0.contains(labels) }
+                #expect(left.isEmpty, "round \(round): \(left.sorted())")
+            }
+        }
+    }
+
     @Test func healthAndReadiness() async throws {
         try await withOperatedServer { operated in
             let server = operated.server

@@ -277,6 +277,12 @@ public protocol DeliveryObserver: Sendable {
     func delivered(_ message: DeliveryMessage, latency: Duration)
     func retryScheduled(_ message: DeliveryMessage, failure: DeliveryFailure)
     func deadLettered(_ entry: DeadLetterEntry)
+    /// The target's queue is gone (RemoveTargets, DeleteEventBus): what is kept about it may be dropped.
+    func targetRemoved(_ target: TargetKey)
+}
+
+extension DeliveryObserver {
+    public func targetRemoved(_ target: TargetKey) {}
 }
 
 public struct NoDeliveryObserver: DeliveryObserver {

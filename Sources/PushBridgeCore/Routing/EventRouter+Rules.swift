@@ -256,5 +256,6 @@ extension EventRouter {
     func closeQueue(_ key: TargetKey) {
         guard let queue = targetQueues.withLock({ $0.removeValue(forKey: key) }) else { return }
         queue.close(reason: .noResource("The target \(key) was removed before this event was delivered."))
+        observer.targetRemoved(key)
     }
 }

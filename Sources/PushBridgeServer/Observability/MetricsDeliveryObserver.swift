@@ -29,6 +29,13 @@ public struct MetricsDeliveryObserver: DeliveryObserver {
         metrics.counter("pushbridge_deliveries_total", labels + [("outcome", "dead_lettered")]).increment()
         metrics.counter("pushbridge_dead_letters_total", labels + [("code", entry.errorCode)]).increment()
     }
+
+    /// Without this, every target ever created keeps its series in `/metrics` and its handles in memory: a client
+    /// that creates and removes targets in a loop would grow both without bound.
+    public func targetRemoved(_ target: TargetKey) {
+        deliveredHandles.forget(target)
+        metrics.forgetSeries(of: target)
+    }
 }
 
 /// The delivered counter and latency timer of each target.
@@ -44,5 +51,9 @@ private final class DeliveredHandles: Sendable {
         )
         handles.withLock { $0[target] = made }
         return made
+    }
+
+    func forget(_ target: TargetKey) {
+        _ = handles.withLock { $0.removeValue(forKey: target) }
     }
 }

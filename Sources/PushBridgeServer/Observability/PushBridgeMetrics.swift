@@ -102,6 +102,33 @@ public final class PushBridgeMetrics: Sendable {
         CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory)
     }
 
+    /// The gauges kept per target while its queue exists.
+    static let queueGaugeNames = ["pushbridge_queue_depth", "pushbridge_queue_in_flight", "pushbridge_queue_waiting_retry"]
+
+    /// Drops every series labelled with `target` (its counters, latency histogram and queue gauges) from the
+    /// registry and from the handle caches.
+    func forgetSeries(of target: TargetKey) {
+        let prefix = HandleKey("", Self.labels(target)).dimensions
+        let isTargets: (HandleKey) -> Bool = { $0.dimensions.starts(with: prefix) }
+        let counters = counters.withLock { cache in
+            let found = cache.filter { isTargets($0.key) }
+            for key in found.keys { cache.removeValue(forKey: key) }
+            return Array(found.values)
+        }
+        let timers = timers.withLock { cache in
+            let found = cache.filter { isTargets($0.key) }
+            for key in found.keys { cache.removeValue(forKey: key) }
+            return Array(found.values)
+        }
+        for counter in counters { counter.destroy() }
+        for timer in timers { timer.destroy() }
+        sampled.withLock { sampled in
+            sampled.routed[target] = nil
+            sampled.queueGauges.remove(target)
+        }
+        for name in Self.queueGaugeNames { gauge(name, Self.labels(target)).destroy() }
+    }
+
     // MARK: Events from the server
 
     /// A scheduled rule's firing: `fired`, `other_node` (a cluster node that claimed it first sent it), `throttled`,
@@ -170,6 +197,7 @@ public final class PushBridgeMetrics: Sendable {
         let evicted = runtime.deadLetters.evictedCount
         let queues = runtime.router.queues().map { ($0, $0.snapshot) }
         let closedByReason = closedReasons(slowConsumers: runtime.fanOutStatistics.slowConsumersClosed)
+        var gone: Set<TargetKey> = []
         sampled.withLock { sampled in
             var seen: Set<TargetKey> = []
             for (queue, snapshot) in queues {
@@ -187,12 +215,9 @@ public final class PushBridgeMetrics: Sendable {
                 counter("pushbridge_rule_matches_total", labels).increment(by: max(0, delta))
                 sampled.routed[key] = (identity, snapshot.counters.enqueued)
             }
-            for key in sampled.queueGauges.subtracting(seen) {
-                let labels = Self.labels(key)
-                for name in ["pushbridge_queue_depth", "pushbridge_queue_in_flight", "pushbridge_queue_waiting_retry"] {
-                    gauge(name, labels).record(0)
-                }
-            }
+            // A queue gone since the last scrape whose series came back (its target was removed while the last scrape
+            // sampled it): they are dropped again below.
+            gone = sampled.queueGauges.subtracting(seen)
             sampled.queueGauges = seen
             if evicted > sampled.deadLettersEvicted {
                 counter("pushbridge_dlq_evicted_total").increment(by: evicted - sampled.deadLettersEvicted)
@@ -206,6 +231,7 @@ public final class PushBridgeMetrics: Sendable {
                 }
             }
         }
+        for key in gone { forgetSeries(of: key) }
     }
 
     /// Closed sockets by reason, as far as the server can tell them apart: closed by the slow-consumer guard, by an
