@@ -44,6 +44,11 @@ final class RawHTTPConnection {
         try await channel.writeAndFlush(ByteBuffer(string: text))
     }
 
+    /// Stops sending (a TCP half-close), as a client that gives up in the middle of a body does; reading goes on.
+    func stopSending() async throws {
+        try await channel.close(mode: .output)
+    }
+
     /// The next whole response (bodies are framed by Content-Length, as PushBridge sends them).
     func readResponse() async throws -> Response {
         for _ in 0..<1024 {

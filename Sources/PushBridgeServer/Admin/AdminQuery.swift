@@ -72,7 +72,13 @@ enum AdminQuery {
     static let maximumBodyBytes = 1024 * 1024
 
     static func body(_ request: Request, context: some RequestContext) async throws -> JSONObject {
-        let buffer = try await request.body.collect(upTo: maximumBodyBytes)
+        let buffer: ByteBuffer
+        switch await request.body.collectWhole(upTo: maximumBodyBytes) {
+        case .success(let bytes): buffer = bytes
+        case .failure(.tooLarge):
+            throw AdminError(status: .contentTooLarge, code: "PayloadTooLarge", message: "The request body is over \(maximumBodyBytes) bytes.")
+        case .failure(.incomplete): throw AdminError.badRequest("The request body ended before its declared length; send the whole body.")
+        }
         guard buffer.readableBytes > 0 else { return JSONObject() }
         let json: JSONValue
         do {

@@ -39,13 +39,8 @@ extension AdminRoutes {
         var endpoint = eventsEndpoint
         endpoint.authentication = nil
         endpoint.putEventsRateLimiter = nil
-        let body: EventsAPIEndpoint.Body
-        do {
-            let buffer = try await request.body.collect(upTo: endpoint.bodyLimit)
-            body = .bytes(buffer.readableBytes > 0 ? buffer : ByteBuffer(string: "{}"))
-        } catch {
-            body = .tooLarge
-        }
+        var body = EventsAPIEndpoint.Body(await request.body.collectWhole(upTo: endpoint.bodyLimit))
+        if case .bytes(let buffer) = body, buffer.readableBytes == 0 { body = .bytes(ByteBuffer(string: "{}")) }
         return await endpoint.reply(
             target: "AWSEvents.\(operation)",
             body: body,

@@ -18,6 +18,16 @@ struct EventsAPIEndpoint: Sendable {
         case bytes(ByteBuffer)
         /// Longer than ``bodyLimit``: answered without being parsed (the bytes past the limit are discarded).
         case tooLarge
+        /// Ended before its `Content-Length` or final chunk: the client stopped sending.
+        case incomplete
+
+        init(_ read: Result<ByteBuffer, BodyReadFailure>) {
+            switch read {
+            case .success(let buffer): self = .bytes(buffer)
+            case .failure(.tooLarge): self = .tooLarge
+            case .failure(.incomplete): self = .incomplete
+            }
+        }
     }
 
     let api: EventsAPI
@@ -121,7 +131,11 @@ struct EventsAPIEndpoint: Sendable {
         completion: @escaping @Sendable (EventsAPIReply) -> Void
     ) {
         do throws(AWSServiceError) {
-            guard case .bytes(let buffer) = body else {
+            let buffer: ByteBuffer
+            switch body {
+            case .bytes(let bytes): buffer = bytes
+            case .incomplete: throw .serialization("The request body ended before its declared length; send the whole body.")
+            case .tooLarge:
                 guard target == Self.putEventsTarget else {
                     throw .validation("The request body is larger than this server's limit of \(bodyLimit) bytes.")
                 }

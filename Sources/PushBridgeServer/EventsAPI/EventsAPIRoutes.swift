@@ -28,12 +28,7 @@ struct EventsAPIRoutes {
         if let refusal = endpoint.refusalBeforeBody(target: target, contentType: contentType, head: InboundRequestHead(request.head)) {
             return refusal.response
         }
-        let body: EventsAPIEndpoint.Body
-        do {
-            body = .bytes(try await request.body.collect(upTo: endpoint.bodyLimit))
-        } catch {
-            body = .tooLarge
-        }
+        let body = EventsAPIEndpoint.Body(await request.body.collectWhole(upTo: endpoint.bodyLimit))
         return await endpoint.reply(
             target: target,
             body: body,

@@ -80,7 +80,15 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 }
             } else {
                 routedAwaitingResponse += 1
-                state = .passing(keepAlive: head.isKeepAlive)
+                state = .passing(keepAlive: head.allowsAnotherRequest)
+                guard head.allowsAnotherRequest || head.headers.first(name: "connection") == "close" else {
+                    // The router closes after an answer only for `Connection: close`; an HTTP/1.0 request without
+                    // keep-alive means the same (a client reading to the end of the stream waits for that close),
+                    // and so does a request nothing more can follow (see `allowsAnotherRequest`).
+                    var head = head
+                    head.headers.replaceOrAdd(name: "connection", value: "close")
+                    return context.fireChannelRead(wrapInboundOut(.head(head)))
+                }
                 context.fireChannelRead(data)
             }
         case .collecting(var collecting):
@@ -111,11 +119,24 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
+        case .head(var head) where routedAwaitingResponse == 1 && isClosingAfterRouted && head.isKeepAlive:
+            // The router closes after this answer (its request allowed no other): the answer says so.
+            routerClosing = true
+            head.headers.replaceOrAdd(name: "connection", value: "close")
+            return context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .head(let head) where !head.isKeepAlive: routerClosing = true
         case .end where routedAwaitingResponse > 0: routedAwaitingResponse -= 1
         default: break
         }
         context.write(data, promise: promise)
+    }
+
+    /// The request being answered by the router is the connection's last (see `allowsAnotherRequest`).
+    private var isClosingAfterRouted: Bool {
+        switch state {
+        case .passing(keepAlive: false), .closing: true
+        default: false
+        }
     }
 
     func read(context: ChannelHandlerContext) {
@@ -187,7 +208,7 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func answerBeforeBody(_ head: HTTPRequestHead, with reply: EventsAPIReply, context: ChannelHandlerContext) {
-        let keepAlive = head.isKeepAlive && !quiesceHeld
+        let keepAlive = head.allowsAnotherRequest && !quiesceHeld
         state = .discarding(keepAlive: keepAlive)
         writer.writeAndFlush(encode(reply, version: head.version, keepAlive: keepAlive, allocator: context.channel.allocator))
         context.triggerUserOutboundEvent(HTTPResponseWritten(), promise: nil)
@@ -196,7 +217,7 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func answer(_ request: Collecting, with reply: EventsAPIReply, context: ChannelHandlerContext) {
         guard case .answering = state else { return }
         state = .idle
-        let keepAlive = request.head.isKeepAlive && !quiesceHeld
+        let keepAlive = request.head.allowsAnotherRequest && !quiesceHeld
         let bytes = encode(reply, version: request.head.version, keepAlive: keepAlive, allocator: context.channel.allocator)
         guard keepAlive else {
             state = .closing

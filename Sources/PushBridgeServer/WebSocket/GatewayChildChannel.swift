@@ -93,6 +93,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         channel.pipeline.syncOperations.removeHandler(name: MalformedFirstRequestHandler.name, promise: nil)
+                        channel.pipeline.syncOperations.removeHandler(name: UpgradeRequestFilter.name, promise: nil)
                         channel.pipeline.syncOperations.removeHandler(name: HTTPTimeoutHandler.name, promise: nil)
                         // Only an `.upgrade` decision returns headers, so nothing else reaches here; were it to, the
                         // socket is closed rather than left without a handler.
@@ -111,6 +112,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     notUpgradingCompletionHandler: { channel in
                         channel.eventLoop.makeCompletedFuture {
                             channel.pipeline.syncOperations.removeHandler(name: MalformedFirstRequestHandler.name, promise: nil)
+                            channel.pipeline.syncOperations.removeHandler(name: UpgradeRequestFilter.name, promise: nil)
                             // A refused upgrade is answered and closed by `refuseUpgrade`: its request (and any
                             // after it) must not be served, so PutEvents are offered only to plain HTTP.
                             if decision.value == nil {
@@ -142,6 +144,9 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
             try channel.pipeline.syncOperations.addHandler(MalformedFirstRequestHandler(), name: MalformedFirstRequestHandler.name)
             let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            // Before the upgrade handler: the filter answers the upgrade requests it would drop (the timeouts, added
+            // after it at the same place, come first).
+            try channel.pipeline.syncOperations.addHandler(UpgradeRequestFilter(), name: UpgradeRequestFilter.name, position: .after(decoder))
             try channel.pipeline.syncOperations.addHandler(
                 HTTPTimeoutHandler(limits: timeouts),
                 name: HTTPTimeoutHandler.name,
