@@ -115,6 +115,32 @@ import Testing
         }
     }
 
+    @Test("A browser page on another origin cannot call the Events API; the server's own origin can")
+    func crossSiteEventsAPIRequestsAreRefused() async throws {
+        try await withPushBridgeServer { server in
+            func send(_ path: String, _ headers: [String], origin: String) async throws -> RawHTTPConnection.Response {
+                let isPutEvents = path == "/events" || headers.contains("X-Amz-Target: AWSEvents.PutEvents")
+                let body = isPutEvents ? PutEventsConnectionTests.oneEntry : "{}"
+                let lines = ["POST \(path) HTTP/1.1", "Host: 127.0.0.1:\(server.port)", "Origin: \(origin)", "Content-Length: \(body.utf8.count)"]
+                let connection = try await RawHTTPConnection(port: server.port)
+                try await connection.send((lines + headers).joined(separator: "\r\n") + "\r\n\r\n" + body)
+                return try await connection.readResponse()
+            }
+            let requests: [(String, [String])] = [
+                ("/events", ["Content-Type: text/plain"]),
+                ("/", ["Content-Type: application/x-amz-json-1.1", "X-Amz-Target: AWSEvents.PutEvents"]),
+                ("/", ["Content-Type: application/x-amz-json-1.1", "X-Amz-Target: AWSEvents.ListRules"]),
+            ]
+            for (path, headers) in requests {
+                let refused = try await send(path, headers, origin: "https://evil.example")
+                #expect(refused.status == 403, "\(path) \(headers)")
+                #expect(refused.header("x-amzn-errortype") == "AccessDeniedException", "\(path) \(headers)")
+                let own = try await send(path, headers, origin: "http://127.0.0.1:\(server.port)")
+                #expect(own.status == 200, "\(path) \(headers): \(own.body)")
+            }
+        }
+    }
+
     @Test("Admin bodies over the limit are a 413, and bodies cut short a 400, in the admin API's shape")
     func adminBodyFaults() async throws {
         try await withOperatedServer { operated in

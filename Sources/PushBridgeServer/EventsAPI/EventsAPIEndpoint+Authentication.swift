@@ -7,12 +7,36 @@ extension EventsAPIEndpoint {
     /// The answer refusing a request by its head alone (no or unknown credentials, a malformed or stale
     /// signature), so that its body is never read; nil when the body is needed to decide, or it may proceed.
     func refusalBeforeBody(target: String?, contentType: String, head: InboundRequestHead) -> EventsAPIReply? {
+        if let refusal = crossSiteRefusal(head, contentType: contentType) {
+            if target == Self.putEventsTarget, let errorType = refusal.errorType { metrics.eventsRejected(code: errorType) }
+            return refusal
+        }
         guard let authentication else { return nil }
         let check = contentType == Self.plainJSON ? authentication.checkIngestHead(head) : authentication.checkSignedHead(head, api: .events)
         guard case .refused(let refusal) = check else { return nil }
         let reply = Self.reply(refusing: refusal, contentType: contentType)
         if target == Self.putEventsTarget, let errorType = reply.errorType { metrics.eventsRejected(code: errorType) }
         return reply
+    }
+
+    /// A web page on another site may not call the API through its visitor's browser (a form or `fetch` with
+    /// `text/plain` needs no preflight): a request whose `Origin` is neither the server's own nor in
+    /// `--allowed-origins` is refused. The CLI, the SDKs and curl send no `Origin`.
+    func crossSiteRefusal(_ head: InboundRequestHead, contentType: String) -> EventsAPIReply? {
+        guard let origin = head.headers.first(where: { $0.name.lowercased() == "origin" })?.value else { return nil }
+        let configuration = api.runtime.configuration
+        if let host = head.headers.first(where: { $0.name.lowercased() == "host" })?.value,
+            origin.lowercased() == "\(configuration.tls == nil ? "http" : "https")://\(host)".lowercased()
+        {
+            return nil
+        }
+        if configuration.allowedOrigins?.allows(origin) ?? false { return nil }
+        let error = AWSServiceError(
+            code: "AccessDeniedException",
+            message: "Requests from the browser origin \(origin) are refused; list it in --allowed-origins to allow it.",
+            httpStatus: 403
+        )
+        return .error(error, contentType: contentType)
     }
 
     /// What checking a request's authentication decided.
