@@ -87,14 +87,26 @@ import Testing
         }
     }
 
-    @Test func expectContinueIsServedByTheRouter() async throws {
+    @Test("Expect: 100-continue is answered with 100 before the body is sent, on every path")
+    func expectContinueIsAnswered() async throws {
         try await withPushBridgeServer { server in
-            let connection = try await RawHTTPConnection(port: server.port)
-            try await connection.send(RawHTTPConnection.putEvents(Self.oneEntry, headers: ["Expect: 100-continue"]))
-            var response = try await connection.readResponse()
-            for _ in 0..<2 where response.status == 100 { response = try await connection.readResponse() }
-            #expect(response.status == 200, "\(response.body)")
-            #expect(try JSONParser.parse(response.body)["FailedEntryCount"] == 0)
+            let requests = [
+                RawHTTPConnection.putEvents(Self.oneEntry, headers: ["Expect: 100-continue"]),
+                RawHTTPConnection.request("POST", "/events", headers: ["Expect: 100-continue"], body: Self.oneEntry),
+                RawHTTPConnection.request("POST", "/", headers: ["Expect: 100-continue", "X-Amz-Target: AWSEvents.ListRules"], body: "{}"),
+            ]
+            for request in requests {
+                let connection = try await RawHTTPConnection(port: server.port)
+                let split = request.range(of: "\r\n\r\n")!.upperBound
+                try await connection.send(String(request[..<split]))
+                #expect(try await connection.readResponse().status == 100)
+                try await connection.send(String(request[split...]))
+                let response = try await connection.readResponse()
+                #expect(response.status == 200, "\(response.body)")
+                // The connection goes on.
+                try await connection.send(RawHTTPConnection.putEvents(Self.oneEntry))
+                #expect(try await connection.readResponse().status == 200)
+            }
         }
     }
 

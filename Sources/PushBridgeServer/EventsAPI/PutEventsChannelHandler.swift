@@ -69,7 +69,13 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         case .answering:
             heldParts.append(data)
         case .idle:
-            guard case .head(let head) = part else { return context.fireChannelRead(data) }
+            guard case .head(var head) = part else { return context.fireChannelRead(data) }
+            // Neither NIO nor the router answers `Expect: 100-continue`: without this, curl waits a second before
+            // sending any body over 1 KB. Only with nothing unanswered ahead, so that answers keep their order.
+            if !routerClosing, routedAwaitingResponse == 0, Self.takeContinueExpectation(&head) {
+                _ = writer.writeAndFlush(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n"))
+                return channelRead(context: context, data: wrapInboundOut(.head(head)))
+            }
             if routerClosing {
                 state = .closing
             } else if routedAwaitingResponse == 0, let (target, contentType) = Self.putEvents(head) {
@@ -161,6 +167,16 @@ final class PutEventsChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             return
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Whether `head` expects `100 Continue` (HTTP/1.1 or later, RFC 9110 section 10.1.1); if so, the expectation is
+    /// removed, as it is met.
+    static func takeContinueExpectation(_ head: inout HTTPRequestHead) -> Bool {
+        guard head.version.major > 1 || (head.version.major == 1 && head.version.minor >= 1), let expect = head.headers.first(name: "expect"),
+            expect.lowercased() == "100-continue", head.headers["expect"].count == 1
+        else { return false }
+        head.headers.remove(name: "expect")
+        return true
     }
 
     /// The PutEvents target and response content type, or nil when the router should answer this request.
