@@ -1,7 +1,8 @@
 import FuzzSupport
 import PushBridgeJSON
 
-/// Checks bytes written to an HTTP/1.1 client: a sequence of whole responses, each with a Content-Length.
+/// Checks bytes written to an HTTP/1.1 client: a sequence of whole responses, each with a Content-Length (but `100
+/// Continue`).
 enum HTTPResponses {
     static func check(_ bytes: [UInt8]) {
         var rest = bytes[...]
@@ -16,6 +17,11 @@ enum HTTPResponses {
             for line in lines.dropFirst() {
                 guard let colon = line.firstIndex(of: ":") else { return Fuzz.require(false, "header line \(line)") }
                 headers[line[..<colon].lowercased()] = String(line[line.index(after: colon)...].drop { $0 == " " })
+            }
+            // `100 Continue` for `Expect: 100-continue`: an interim answer, with no headers and no body.
+            if lines[0].hasPrefix("HTTP/1.1 100 ") {
+                Fuzz.require(headers.isEmpty, "an interim response with headers: \(lines)")
+                continue
             }
             guard let length = headers["content-length"].flatMap({ Int($0) }) else { return Fuzz.require(false, "no Content-Length: \(lines)") }
             Fuzz.require(rest.count >= length, "a body shorter than its Content-Length \(length)")
