@@ -154,6 +154,26 @@ import Testing
             #expect(tooLarge.status == 413)
             #expect(try JSONParser.parse(tooLarge.body)["error"]?["code"] == "PayloadTooLarge")
 
+            // Chunked, the body is read before the token is checked (a browser guard): the same answer.
+            let chunked = try await RawHTTPConnection(port: port)
+            let chunk = String(repeating: "a", count: 600_000)
+            let size = String(chunk.utf8.count, radix: 16)
+            try await chunked.send(
+                "POST /admin/dlq/purge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "\(size)\r\n\(chunk)\r\n\(size)\r\n\(chunk)\r\n0\r\n\r\n"
+            )
+            let chunkedTooLarge = try await chunked.readResponse()
+            #expect(chunkedTooLarge.status == 413)
+            #expect(try JSONParser.parse(chunkedTooLarge.body)["error"]?["code"] == "PayloadTooLarge")
+
+            // Another method on a path the admin API knows: 405 with the methods it takes.
+            let wrongMethod = try await RawHTTPConnection(port: port)
+            try await wrongMethod.send(RawHTTPConnection.request("PUT", "/admin/queues", headers: [auth]))
+            let notAllowed = try await wrongMethod.readResponse()
+            #expect(notAllowed.status == 405)
+            #expect(notAllowed.header("allow") == "GET")
+            #expect(try JSONParser.parse(notAllowed.body)["error"]?["code"] == "MethodNotAllowed")
+
             let cut = try await RawHTTPConnection(port: port)
             try await cut.send(
                 "POST /admin/dlq/purge HTTP/1.1\r\nHost: x\r\n\(auth)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"all\":"

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// Keeps browsers from driving the admin API on an operator's behalf (cross-site request forgery): a request
 /// carrying an `Origin` not in `--allowed-origins` is refused, and a write with a body must say it is JSON, which a
@@ -16,7 +17,13 @@ struct AdminBrowserGuard<Context: RequestContext>: RouterMiddleware {
         var hasBody = (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0
         if request.headers[.transferEncoding] != nil {
             // A chunked body may still be empty: read it (the handlers read the same buffer), within their 1 MiB.
-            hasBody = try await request.collectBody(upTo: AdminQuery.maximumBodyBytes).readableBytes > 0
+            do {
+                hasBody = try await request.collectBody(upTo: AdminQuery.maximumBodyBytes).readableBytes > 0
+            } catch is NIOTooManyBytesError {
+                return AdminResponses.error(AdminQuery.bodyTooLarge)
+            } catch {
+                return AdminResponses.error(AdminQuery.bodyIncomplete)
+            }
         }
         if let refusal = Self.refusal(
             method: request.method,

@@ -71,13 +71,19 @@ enum AdminQuery {
     /// The largest admin request body read.
     static let maximumBodyBytes = 1024 * 1024
 
+    static let bodyTooLarge = AdminError(
+        status: .contentTooLarge,
+        code: "PayloadTooLarge",
+        message: "The request body is over \(maximumBodyBytes) bytes."
+    )
+    static let bodyIncomplete = AdminError.badRequest("The request body ended before its declared length; send the whole body.")
+
     static func body(_ request: Request, context: some RequestContext) async throws -> JSONObject {
         let buffer: ByteBuffer
         switch await request.body.collectWhole(upTo: maximumBodyBytes) {
         case .success(let bytes): buffer = bytes
-        case .failure(.tooLarge):
-            throw AdminError(status: .contentTooLarge, code: "PayloadTooLarge", message: "The request body is over \(maximumBodyBytes) bytes.")
-        case .failure(.incomplete): throw AdminError.badRequest("The request body ended before its declared length; send the whole body.")
+        case .failure(.tooLarge): throw bodyTooLarge
+        case .failure(.incomplete): throw bodyIncomplete
         }
         guard buffer.readableBytes > 0 else { return JSONObject() }
         let json: JSONValue

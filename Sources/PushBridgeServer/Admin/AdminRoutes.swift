@@ -23,28 +23,46 @@ struct AdminRoutes {
         let admin = router.group("admin")
             .add(middleware: AdminBrowserGuard(allowedOrigins: runtime.configuration.allowedOrigins, servesTLS: runtime.configuration.tls != nil))
             .add(middleware: AdminAuthMiddleware(token: token))
-        admin.get("queues") { request, context in await Self.run(request, context, queues) }
+        // Each path's methods, so that another method on the same path is a 405 in the admin API's shape (the router
+        // would answer an empty 404: a path it knows does not fall through to the catch-all below).
+        var methodsByPath: [String: [HTTPRequest.Method]] = [:]
+        func add(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, Context) async throws -> Response) {
+            methodsByPath[path, default: []].append(method)
+            admin.on(RouterPath(path), method: method, use: handler)
+        }
+        add(.get, "queues") { request, context in await Self.run(request, context, queues) }
 
-        admin.get("dlq") { request, context in await Self.run(request, context, listDeadLetters) }
-        admin.post("dlq/redrive") { request, context in await Self.run(request, context, committed(redrive)) }
-        admin.post("dlq/purge") { request, context in await Self.run(request, context, committed(purge)) }
-        admin.get("dlq/:id") { request, context in await Self.run(request, context, showDeadLetter) }
-        admin.delete("dlq/:id") { request, context in await Self.run(request, context, committed(deleteDeadLetter)) }
+        add(.get, "dlq") { request, context in await Self.run(request, context, listDeadLetters) }
+        add(.post, "dlq/redrive") { request, context in await Self.run(request, context, committed(redrive)) }
+        add(.post, "dlq/purge") { request, context in await Self.run(request, context, committed(purge)) }
+        add(.get, "dlq/:id") { request, context in await Self.run(request, context, showDeadLetter) }
+        add(.delete, "dlq/:id") { request, context in await Self.run(request, context, committed(deleteDeadLetter)) }
 
-        admin.get("retries") { request, context in await Self.run(request, context, listRetries) }
-        admin.post("retries/:target/:id/now") { request, context in await Self.run(request, context, committed(retryNow)) }
-        admin.post("retries/:target/:id/cancel") { request, context in await Self.run(request, context, committed(cancelRetry)) }
+        add(.get, "retries") { request, context in await Self.run(request, context, listRetries) }
+        add(.post, "retries/:target/:id/now") { request, context in await Self.run(request, context, committed(retryNow)) }
+        add(.post, "retries/:target/:id/cancel") { request, context in await Self.run(request, context, committed(cancelRetry)) }
 
-        admin.get("connections") { request, context in await Self.run(request, context, listConnections) }
-        admin.get("connections/:id") { request, context in await Self.run(request, context, showConnection) }
-        admin.delete("connections/:id") { request, context in await Self.run(request, context, disconnect) }
-        admin.get("subscriptions") { request, context in await Self.run(request, context, subscriptions) }
-        admin.get("nodes") { request, context in await Self.run(request, context, nodes) }
+        add(.get, "connections") { request, context in await Self.run(request, context, listConnections) }
+        add(.get, "connections/:id") { request, context in await Self.run(request, context, showConnection) }
+        add(.delete, "connections/:id") { request, context in await Self.run(request, context, disconnect) }
+        add(.get, "subscriptions") { request, context in await Self.run(request, context, subscriptions) }
+        add(.get, "nodes") { request, context in await Self.run(request, context, nodes) }
 
-        admin.get("info") { request, context in await Self.run(request, context, info) }
-        admin.post("events-api/:operation") { request, context in await Self.run(request, context, eventsAPI) }
-        admin.post("test-event") { request, context in await Self.run(request, context, testEvent) }
+        add(.get, "info") { request, context in await Self.run(request, context, info) }
+        add(.post, "events-api/:operation") { request, context in await Self.run(request, context, eventsAPI) }
+        add(.post, "test-event") { request, context in await Self.run(request, context, testEvent) }
 
+        for (path, methods) in methodsByPath {
+            let allowed = methods.map(\.rawValue).joined(separator: ", ")
+            for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] where !methods.contains(method) {
+                admin.on(RouterPath(path), method: method) { request, _ in
+                    let message = "\(request.uri.path) takes \(allowed), not \(request.method)."
+                    var response = AdminResponses.error(AdminError(status: .methodNotAllowed, code: "MethodNotAllowed", message: message))
+                    response.headers[.allow] = allowed
+                    return response
+                }
+            }
+        }
         for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
             for path: RouterPath in ["", "**"] {
                 admin.on(path, method: method) { request, _ in
