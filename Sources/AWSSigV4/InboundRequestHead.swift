@@ -34,6 +34,20 @@ public struct InboundRequestHead: Sendable {
 
     /// The values of the header `lowercasedName`, in the order received.
     func values(of lowercasedName: String) -> [String] {
-        headers.compactMap { $0.name.lowercased() == lowercasedName ? $0.value : nil }
+        headers.compactMap { Self.name($0.name, is: lowercasedName) ? $0.value : nil }
+    }
+
+    /// The first value of the header `lowercasedName`. Looked up on every PutEvents: names are compared byte by
+    /// byte, without making a lowercased copy of each.
+    public func firstValue(of lowercasedName: String) -> String? {
+        headers.first { Self.name($0.name, is: lowercasedName) }?.value
+    }
+
+    /// Whether a header name equals `lowercasedName`, ignoring ASCII case.
+    static func name(_ name: String, is lowercasedName: String) -> Bool {
+        guard name.utf8.count == lowercasedName.utf8.count else { return false }
+        return zip(name.utf8, lowercasedName.utf8).allSatisfy { byte, lower in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 == lower : byte == lower
+        }
     }
 }

@@ -23,9 +23,9 @@ extension EventsAPIEndpoint {
     /// `text/plain` needs no preflight): a request whose `Origin` is neither the server's own nor in
     /// `--allowed-origins` is refused. The CLI, the SDKs and curl send no `Origin`.
     func crossSiteRefusal(_ head: InboundRequestHead, contentType: String) -> EventsAPIReply? {
-        guard let origin = head.headers.first(where: { $0.name.lowercased() == "origin" })?.value else { return nil }
+        guard let origin = head.firstValue(of: "origin") else { return nil }
         let configuration = api.runtime.configuration
-        if let host = head.headers.first(where: { $0.name.lowercased() == "host" })?.value,
+        if let host = head.firstValue(of: "host"),
             origin.lowercased() == "\(configuration.tls == nil ? "http" : "https")://\(host)".lowercased()
         {
             return nil
