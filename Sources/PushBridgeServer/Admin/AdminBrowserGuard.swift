@@ -47,7 +47,7 @@ struct AdminBrowserGuard<Context: RequestContext>: RouterMiddleware {
         allowedOrigins: OriginAllowList?,
         ownOrigin: String? = nil
     ) -> AdminError? {
-        if let origin, origin.lowercased() != ownOrigin?.lowercased(), !(allowedOrigins?.allows(origin) ?? false) {
+        if let origin, !OriginAllowList.trusts(origin, ownOrigin: ownOrigin, allowed: allowedOrigins) {
             return AdminError(
                 status: .forbidden,
                 code: "Forbidden",

@@ -25,12 +25,8 @@ extension EventsAPIEndpoint {
     func crossSiteRefusal(_ head: InboundRequestHead, contentType: String) -> EventsAPIReply? {
         guard let origin = head.firstValue(of: "origin") else { return nil }
         let configuration = api.runtime.configuration
-        if let host = head.firstValue(of: "host"),
-            origin.lowercased() == "\(configuration.tls == nil ? "http" : "https")://\(host)".lowercased()
-        {
-            return nil
-        }
-        if configuration.allowedOrigins?.allows(origin) ?? false { return nil }
+        let ownOrigin = head.firstValue(of: "host").map { "\(configuration.tls == nil ? "http" : "https")://\($0)" }
+        if OriginAllowList.trusts(origin, ownOrigin: ownOrigin, allowed: configuration.allowedOrigins) { return nil }
         let error = AWSServiceError(
             code: "AccessDeniedException",
             message: "Requests from the browser origin \(origin) are refused; list it in --allowed-origins to allow it.",

@@ -18,6 +18,12 @@ public struct OriginAllowList: Sendable, Equatable {
         origins.contains(Self.normalized(origin))
     }
 
+    /// Whether a browser request from `origin` may be served: it is the server's own (`ownOrigin`, built from the
+    /// `Host` it was sent to) or in `allowed` (`--allowed-origins`, nil when not set).
+    static func trusts(_ origin: String, ownOrigin: String?, allowed: OriginAllowList?) -> Bool {
+        origin.lowercased() == ownOrigin?.lowercased() || (allowed?.allows(origin) ?? false)
+    }
+
     static func normalized(_ origin: String) -> String {
         var text = origin.trimmingCharacters(in: .whitespaces).lowercased()
         while text.hasSuffix("/") { text.removeLast() }

@@ -50,7 +50,7 @@ final class UpgradeRequestFilter: ChannelInboundHandler, RemovableChannelHandler
         let protocols = tokens(head.headers[canonicalForm: "upgrade"])
         guard protocols.contains("websocket") else { return .notWebSocket }
         guard head.method == .GET else { return .refused(.badRequest, "A WebSocket handshake must be a GET request.") }
-        guard tokens(head.headers[canonicalForm: "connection"]).contains("upgrade") else {
+        guard head.asksToSwitchProtocols else {
             return .refused(.badRequest, "A WebSocket handshake needs `Connection: Upgrade`.")
         }
         let versions = head.headers["sec-websocket-version"]
